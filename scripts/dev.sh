@@ -4,7 +4,8 @@
 #   bash scripts/dev.sh test [pytest args]   fresh .venv-test, install everything, run all tests
 #   bash scripts/dev.sh studio [args]        .venv with the studio, then run edutorch-studio
 #
-# Environment: PYTHON picks the interpreter (default: python3.11, else python3).
+# Environment: PYTHON picks the interpreter (default: python3.11, else python3);
+# EDUTORCH_NO_TORCH=1 skips installing torch (its parity tests are then skipped).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,7 +18,7 @@ QT_WINDOW_DEBS=("${QT_OFFSCREEN_DEBS[@]}" xvfb xauth libxcb1 libx11-xcb1 libxcb-
     libxcb-render-util0 libxcb-image0 libxcb-shm0 libxcb-sync1 libxcb-randr0 libxcb-xfixes0
     libxcb-util1)
 
-section() { printf '\n==== %s ====\n' "$*"; }
+section() { printf '\n==== %s   [%ds elapsed] ====\n' "$*" "$SECONDS"; }
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -81,14 +82,16 @@ cmd_test() {
     "$py" -m pip install --progress-bar off -e ".[dev,numba]"
 
     section "pip install torch==2.13.0 (CPU, optional)"
-    if ! "$py" -m pip install --progress-bar off torch==2.13.0; then
+    if [ -n "${EDUTORCH_NO_TORCH:-}" ]; then
+        echo "EDUTORCH_NO_TORCH is set: torch parity tests will be skipped"
+    elif ! "$py" -m pip install --progress-bar off torch==2.13.0; then
         echo "torch could not be installed: torch parity tests will be skipped"
     fi
 
     section "pytest"
     local status=0
     QT_QPA_PLATFORM=offscreen "$py" -m pytest "$@" || status=$?
-    echo "pytest exit code: $status"
+    echo "pytest exit code: $status   [${SECONDS}s elapsed]"
     exit "$status"
 }
 
