@@ -1,0 +1,201 @@
+"""The backward pass: walk the graph from the outputs back to the leaves, once per node.
+
+1. Count, for every node reachable from the roots, how many edges lead into it.
+2. Start from the roots' nodes; a node runs when all gradients for it have arrived (its count
+   reaches zero). Among ready nodes the newest runs first, which is the order torch uses.
+3. Each node's ``backward`` turns the gradient of its outputs into gradients of its inputs;
+   these are summed into the next nodes' buffers, or into ``.grad`` of leaf tensors.
+
+No recursion anywhere, so a chain of 100,000 ops is fine.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+from .grad_mode import STATE, set_grad_enabled
+
+
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
+    """Backpropagate ``root_grads`` from ``roots``.
+
+    ``capture`` is used by ``autograd.grad``: a dict {key: slot} where key is ``id(leaf)`` or
+    ``(node, output_nr)``; gradients for those are returned in a list instead of going to ``.grad``.
+    """
+    captured = [None] * (len(capture) if capture else 0)
+    buffers: dict = {}  # node -> [grad of output 0, grad of output 1, ...]
+    ready_roots = []
+    leaf_grads_owned: set = set()  # ids of gradient tensors now stored in some leaf's .grad
+    with set_grad_enabled(create_graph):
+        for t, g in zip(roots, root_grads):
+            if t.grad_fn is None:
+                _deliver_to_leaf(t, g, capture, captured, leaf_grads_owned, create_graph)
+            else:
+                _add_to_buffer(buffers, t.grad_fn, t._output_nr, g)
+                ready_roots.append(t.grad_fn)
+        pending = _count_dependencies(ready_roots)
+        heap = [(-node.seq, id(node), node) for node in set(ready_roots) if pending.get(node, 0) == 0]
+        heapq.heapify(heap)
+        while heap:
+            node = heapq.heappop(heap)[2]
+            grads = buffers.pop(node, None)
+            if grads is not None:
+                grads = _before_node(node, grads, capture, captured)
+            if grads is not None and any(g is not None for g in grads):
+                input_grads = _call_backward(node, grads)
+                if not retain_graph:
+                    node.release()
+            else:
+                input_grads = (None,) * len(node.edges)
+            for edge, inp, g in zip(node.edges, node.inputs, input_grads):
+                if edge is None:
+                    continue
+                target, nr = edge
+                if g is not None:
+                    g = _fit_to(g, inp)
+                if nr < 0:
+                    if g is not None:
+                        _deliver_to_leaf(target, g, capture, captured, leaf_grads_owned, create_graph, grads)
+                    continue
+                if g is not None:
+                    _add_to_buffer(buffers, target, nr, g)
+                pending[target] -= 1
+                if pending[target] == 0:
+                    heapq.heappush(heap, (-target.seq, id(target), target))
+    return captured
+
+
+def _count_dependencies(root_nodes):
+    """How many edges lead into each node reachable from the roots (iterative DFS)."""
+    pending = {}
+    seen = set()
+    stack = list(root_nodes)
+    for node in root_nodes:
+        seen.add(node)
+    while stack:
+        node = stack.pop()
+        for edge in node.edges:
+            if edge is None or edge[1] < 0:
+                continue
+            nxt = edge[0]
+            pending[nxt] = pending.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return pending
+
+
+def _add_to_buffer(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * len(node.outputs)
+    buf[nr] = g if buf[nr] is None else buf[nr] + g  # out of place: g may be shared elsewhere
+
+
+def _before_node(node, grads, capture, captured):
+    """Run tensor hooks and retain_grad on the node's outputs; capture them for autograd.grad."""
+    if node.pre_hooks:
+        for nr, hooks in node.pre_hooks.items():
+            for hook in list(hooks):
+                if grads[nr] is not None:
+                    new = hook(grads[nr])
+                    if new is not None:
+                        grads[nr] = new
+    if node.retained:
+        for nr, ref in node.retained.items():
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                g = grads[nr].detach() if not STATE.grad_enabled else grads[nr]
+                t.grad = g.clone() if t.grad is None else t.grad + g
+    if capture:
+        for nr in range(len(grads)):
+            slot = capture.get((node, nr))
+            if slot is not None:
+                captured[slot] = grads[nr]
+    return grads
+
+
+def _call_backward(node, grads):
+    if node.materialize_grads and any(g is None for g in grads):
+        grads = [g if g is not None else _zeros_like_output(node, nr) for nr, g in enumerate(grads)]
+    result = node.fn.backward(node, *grads)
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(result) < len(node.edges):
+        # torch allows a Function to return exactly one grad per forward input; extra trailing
+        # non-tensor inputs are common, so pad with None only when the rest are non-tensors
+        extra = node.edges[len(result) :]
+        if any(e is not None for e in extra):
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {len(node.edges)}, got {len(result)})"
+            )
+        result = result + (None,) * len(extra)
+    elif len(result) > len(node.edges):
+        if any(g is not None for g in result[len(node.edges) :]):
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients "
+                f"(expected {len(node.edges)}, got {len(result)})"
+            )
+    if STATE.anomaly:
+        from .anomaly import check_gradients
+
+        check_gradients(node, result)
+    hooks = node.__dict__.get("_post_hooks")
+    if hooks:
+        for hook in hooks:
+            hook(result, tuple(grads))
+    return result
+
+
+def _zeros_like_output(node, nr):
+    from .._tensor import Tensor
+
+    out = node.outputs[nr]()
+    if out is None:
+        raise RuntimeError(f"{node.name()}: output {nr} is gone and has no gradient")
+    return Tensor._make(np.zeros_like(out._data))
+
+
+def _fit_to(g, inp):
+    """Sum a gradient back to its input's shape (undoing broadcasting) and match its dtype."""
+    from .._tensor import Tensor
+
+    if not isinstance(g, Tensor):
+        raise TypeError(f"backward must return Tensors or None, got {type(g).__name__}")
+    if g._data.shape != inp._data.shape:
+        g = g.sum_to_size(inp._data.shape)
+    if g._data.dtype != inp._data.dtype:
+        g = g.to(inp.dtype)
+    return g
+
+
+def _deliver_to_leaf(leaf, g, capture, captured, owned, create_graph, node_grads=()):
+    """Leaf hooks, then either capture (autograd.grad) or accumulate into ``leaf.grad``."""
+    for hook in leaf._hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new
+    if capture is not None:
+        slot = capture.get(id(leaf))
+        if slot is not None:
+            captured[slot] = g if captured[slot] is None else captured[slot] + g
+        return
+    if not create_graph:
+        g = g.detach()
+    if leaf.grad is None:
+        arr = g._data
+        shared = (
+            id(g._data) in owned
+            or any(ng is not None and ng._data is arr for ng in node_grads)
+            or not (arr.flags.owndata and arr.flags.writeable)
+        )
+        # a gradient stored in .grad must be its own memory: optimizers and clipping change it in place
+        leaf.grad = g.clone() if shared else g
+        owned.add(id(leaf.grad._data))
+    elif create_graph:
+        leaf.grad = leaf.grad + g
+    else:
+        np.add(leaf.grad._data, g._data, out=leaf.grad._data)

@@ -1,0 +1,260 @@
+"""Graph nodes and ``Function``: every differentiable op, built in or user-written, goes through here.
+
+Calling an op runs its ``forward`` now and, when a gradient may be needed, leaves behind a
+``Node`` (the ``ctx`` that forward saw) as the output's ``grad_fn``. The node remembers its
+inputs and, for each input, the *edge* the gradient must travel along later: the input's own
+``grad_fn`` or, for a leaf, the leaf tensor itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+import numpy as np
+
+from .grad_mode import STATE, no_grad
+
+_sequence = itertools.count()  # creation order: the engine runs newest nodes first, as torch does
+
+
+class Node:
+    """The backward half of one op call; also the ``ctx`` its ``forward``/``backward`` receive.
+
+    Attributes a debugger can read: ``op`` (name), ``inputs`` (the op's arguments), ``saved_tensors``,
+    ``outputs`` (weak references), ``edges`` (where gradients go), ``location`` (user code that made
+    it; filled only while a tracer or anomaly detection is on, so normal runs pay nothing).
+    """
+
+    __slots__ = (
+        "fn", "inputs", "edges", "needs_input_grad", "seq", "location", "outputs",
+        "_saved", "_saved_versions", "_freed", "pre_hooks", "retained", "non_differentiable",
+        "materialize_grads", "__dict__", "__weakref__",
+    )  # fmt: skip
+
+    def __init__(self, fn, inputs):
+        self.fn = fn
+        self.inputs = inputs
+        self.seq = next(_sequence)
+        self.location = None
+        self._saved = ()
+        self._saved_versions = ()
+        self._freed = False
+        self.pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
+        self.retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
+        self.non_differentiable = ()
+        self.materialize_grads = True
+
+    # --- what forward uses -------------------------------------------------------------------
+    def save_for_backward(self, *tensors):
+        """Keep tensors for backward; an in-place change to one of them is detected later."""
+        self._saved = tensors
+        self._saved_versions = tuple(t._vc[0] if t is not None else 0 for t in tensors)
+
+    def mark_non_differentiable(self, *tensors):
+        self.non_differentiable = tuple(id(t) for t in tensors)
+
+    def set_materialize_grads(self, value: bool):
+        self.materialize_grads = value
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if "
+                "you need to access saved tensors after calling backward."
+            )
+        for t, version in zip(self._saved, self._saved_versions):
+            if t is not None and t._vc[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{t.dtype.name} tensor of shape {list(t.shape)}], which is "
+                    f"used by {self.name()}, is at version {t._vc[0]}; expected version {version} "
+                    "instead. Hint: clone() the tensor before changing it in place, or avoid the "
+                    "in-place op."
+                )
+        return self._saved
+
+    def release(self):
+        """Drop saved tensors after backward (unless retain_graph): frees memory, forbids a rerun."""
+        if self._saved:
+            self._saved = ()
+            self._freed = True
+
+    # --- what a torch user sees on grad_fn ---------------------------------------------------
+    @property
+    def op(self) -> str:
+        return self.fn.op_name()
+
+    def name(self) -> str:
+        return self.fn.node_name()
+
+    @property
+    def next_functions(self):
+        """((node, output_nr), ...) per input, as torch shows them; leaves appear as AccumulateGrad."""
+        out = []
+        for edge in self.edges:
+            if edge is None:
+                out.append((None, 0))
+            elif edge[1] < 0:
+                out.append((AccumulateGrad(edge[0]), 0))
+            else:
+                out.append(edge)
+        return tuple(out)
+
+    def register_hook(self, hook):
+        """Torch's ``grad_fn.register_hook``: ``hook(grad_inputs, grad_outputs)`` after backward."""
+        hooks = self.__dict__.setdefault("_post_hooks", [])
+        hooks.append(hook)
+        from .hooks import RemovableHandle
+
+        return RemovableHandle(hooks, hook)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object>"
+
+
+class AccumulateGrad:
+    """What ``next_functions`` shows for a leaf: the place its gradient is summed into ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad object>"
+
+
+class Function:
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; call ``.apply``.
+
+    As in torch, ``forward`` runs with gradients off and returns Tensors; ``backward`` gets one
+    gradient per output and returns one per input (``None`` for inputs that need none).
+    """
+
+    builtin = False  # built-in ops (edutorch.ops) compute forward on numpy arrays, see ``Op``
+    view_of = None  # index of the input whose memory the output views (view ops share versions)
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+
+    @classmethod
+    def op_name(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def node_name(cls) -> str:
+        return cls.__name__ + "Backward"
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = Node(cls, args)
+        if cls.builtin:
+            raw = cls.forward(ctx, *args, **kwargs)
+        else:
+            with no_grad():
+                raw = cls.forward(ctx, *args, **kwargs)
+            raw = _unwrap_outputs(raw)
+        return _connect(cls, ctx, args, raw)
+
+
+class Op(Function):
+    """Base of the built-in ops: ``forward`` gets the op's arguments (Tensors and plain values) and
+    returns a numpy array (or a tuple of them); ``backward`` works in Tensor ops, so that it can
+    itself be differentiated (``create_graph=True``)."""
+
+    builtin = True
+
+    @classmethod
+    def op_name(cls) -> str:
+        return cls.__name__.lower()
+
+    @classmethod
+    def node_name(cls) -> str:
+        return cls.__name__ + "Backward0"
+
+
+def _unwrap_outputs(raw):
+    from .._tensor import Tensor
+
+    if isinstance(raw, Tensor):
+        return raw
+    if isinstance(raw, tuple):
+        return tuple(raw)
+    raise TypeError(f"autograd.Function forward must return a Tensor or a tuple of Tensors, got {type(raw).__name__}")
+
+
+def _connect(cls, ctx, args, raw):
+    """Wrap the forward result in Tensors and, if a gradient may flow, attach ``ctx`` as grad_fn."""
+    from .._tensor import Tensor
+
+    needs_grad = False
+    if STATE.grad_enabled:
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        needs_grad = True in needs
+    single = not isinstance(raw, tuple)
+    results = (raw,) if single else raw
+    outputs = []
+    for nr, r in enumerate(results):
+        if isinstance(r, Tensor):
+            if cls.builtin:
+                raise TypeError(f"{cls.__name__}.forward must return numpy arrays")
+            t = Tensor._make(r._data)
+            if id(r) in ctx.non_differentiable:
+                ctx.non_differentiable += (id(t),)
+        elif isinstance(r, np.ndarray):
+            t = Tensor._make(r)
+        elif isinstance(r, np.generic):
+            t = Tensor._make(np.asarray(r))  # numpy hands back scalars for 0-dim results
+        else:
+            outputs.append(r)  # a plain value (e.g. a shape) passes through untouched
+            continue
+        t._output_nr = nr
+        outputs.append(t)
+    if cls.view_of is not None:
+        base = args[cls.view_of]
+        outputs[0]._vc = base._vc  # a view and its base share one version counter
+    if needs_grad:
+        ctx.needs_input_grad = needs
+        ctx.edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+        refs = []
+        for t in outputs:
+            if isinstance(t, Tensor):
+                if t._data.dtype.kind == "f" and id(t) not in ctx.non_differentiable:
+                    t.grad_fn = ctx
+                    t._requires_grad = True
+                refs.append(weakref.ref(t))
+        ctx.outputs = tuple(refs)
+        if STATE.anomaly or STATE.tracer is not None:
+            from .anomaly import user_location
+
+            ctx.location = user_location()
+    else:
+        ctx.needs_input_grad = tuple(False for _ in args)
+        ctx._saved = ()  # nothing will run backward: let saved tensors go now
+    tracer = STATE.tracer
+    if tracer is not None:
+        tracer.on_forward(ctx, args, outputs)
+    return outputs[0] if single else tuple(outputs)
+
+
+def _edge(t):
+    """Where the gradient for tensor ``t`` goes: (its grad_fn, output number) or (leaf, -1)."""
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (t, -1)
+

@@ -1,0 +1,87 @@
+"""Switch graph building on and off: ``no_grad``, ``enable_grad``, ``set_grad_enabled``.
+
+Each works as a context manager and as a decorator, as in torch.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+class _State:
+    """Process-wide switches read on every op; a plain object so a lookup is one attribute access."""
+
+    grad_enabled = True
+    anomaly = False  # detect_anomaly() is active
+    tracer = None  # the trace recorder, when one is active (see edutorch.trace)
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    return STATE.grad_enabled
+
+
+class _GradMode:
+    """Base for the grad-mode context managers: subclasses say which mode they set."""
+
+    mode = True
+
+    def __enter__(self):
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self.mode
+
+    def __exit__(self, *exc):
+        STATE.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Ops inside build no graph: use it for evaluation and for updating parameters."""
+
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Turn graph building back on inside a ``no_grad`` block."""
+
+    mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(False)`` acts as ``no_grad()``; it also takes effect when merely called."""
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self._prev = STATE.grad_enabled
+        STATE.grad_enabled = self.mode  # torch also applies the mode at construction
+
+    def __enter__(self):
+        pass
+
+    def __call__(self, fn):
+        STATE.grad_enabled = self._prev  # used as a decorator: undo the construction-time switch
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class inference_mode(no_grad):
+    """Same as ``no_grad`` here (edutorch has no separate inference tensors)."""
+
+    def __init__(self, mode: bool = True):
+        self.mode = not mode
