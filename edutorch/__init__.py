@@ -108,3 +108,6 @@ def get_num_threads():
     import os
 
     return os.cpu_count() or 1
+
+
+from . import nn, optim, utils  # noqa: E402  (they need the Tensor API above)

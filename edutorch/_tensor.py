@@ -577,6 +577,8 @@ _TYPE_NAMES = {
 }  # fmt: skip
 
 from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
+from .autograd import function as _function  # noqa: E402
 from .ops import methods as _methods  # noqa: E402
 
 _methods.install(Tensor)
+_function.Tensor = Tensor

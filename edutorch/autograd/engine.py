@@ -161,9 +161,7 @@ def _zeros_like_output(node, nr):
 
 def _fit_to(g, inp):
     """Sum a gradient back to its input's shape (undoing broadcasting) and match its dtype."""
-    from .._tensor import Tensor
-
-    if not isinstance(g, Tensor):
+    if not hasattr(g, "_data"):
         raise TypeError(f"backward must return Tensors or None, got {type(g).__name__}")
     if g._data.shape != inp._data.shape:
         g = g.sum_to_size(inp._data.shape)

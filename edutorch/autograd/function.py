@@ -189,8 +189,6 @@ class Op(Function):
 
 
 def _unwrap_outputs(raw):
-    from .._tensor import Tensor
-
     if isinstance(raw, Tensor):
         return raw
     if isinstance(raw, tuple):
@@ -198,16 +196,55 @@ def _unwrap_outputs(raw):
     raise TypeError(f"autograd.Function forward must return a Tensor or a tuple of Tensors, got {type(raw).__name__}")
 
 
+Tensor = None  # set by edutorch._tensor once the class exists (avoids a circular import)
+
+
 def _connect(cls, ctx, args, raw):
     """Wrap the forward result in Tensors and, if a gradient may flow, attach ``ctx`` as grad_fn."""
-    from .._tensor import Tensor
-
     needs_grad = False
     if STATE.grad_enabled:
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        needs_grad = True in needs
-    single = not isinstance(raw, tuple)
-    results = (raw,) if single else raw
+        needs = []
+        for a in args:
+            flag = isinstance(a, Tensor) and a._requires_grad
+            needs.append(flag)
+            needs_grad = needs_grad or flag
+    if type(raw) is np.ndarray:  # the common case: one array out
+        out = Tensor._make(raw)
+        outputs = [out]
+        single = True
+    else:
+        single = not isinstance(raw, tuple)
+        outputs = _wrap_outputs(cls, ctx, (raw,) if single else raw)
+    if cls.view_of is not None:
+        outputs[0]._vc = args[cls.view_of]._vc  # a view and its base share one version counter
+    if needs_grad:
+        ctx.needs_input_grad = tuple(needs)
+        ctx.edges = tuple(
+            ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1)) if n else None
+            for a, n in zip(args, needs)
+        )
+        refs = []
+        for t in outputs:
+            if isinstance(t, Tensor):
+                if t._data.dtype.kind == "f" and id(t) not in ctx.non_differentiable:
+                    t.grad_fn = ctx
+                    t._requires_grad = True
+                refs.append(weakref.ref(t))
+        ctx.outputs = tuple(refs)
+        if STATE.anomaly or STATE.tracer is not None:
+            from .anomaly import user_location
+
+            ctx.location = user_location()
+    else:
+        ctx.needs_input_grad = (False,) * len(args)
+        ctx._saved = ()  # nothing will run backward: let saved tensors go now
+    tracer = STATE.tracer
+    if tracer is not None:
+        tracer.on_forward(ctx, args, outputs)
+    return outputs[0] if single else tuple(outputs)
+
+
+def _wrap_outputs(cls, ctx, results):
     outputs = []
     for nr, r in enumerate(results):
         if isinstance(r, Tensor):
@@ -225,31 +262,7 @@ def _connect(cls, ctx, args, raw):
             continue
         t._output_nr = nr
         outputs.append(t)
-    if cls.view_of is not None:
-        base = args[cls.view_of]
-        outputs[0]._vc = base._vc  # a view and its base share one version counter
-    if needs_grad:
-        ctx.needs_input_grad = needs
-        ctx.edges = tuple(_edge(a) if n else None for a, n in zip(args, needs))
-        refs = []
-        for t in outputs:
-            if isinstance(t, Tensor):
-                if t._data.dtype.kind == "f" and id(t) not in ctx.non_differentiable:
-                    t.grad_fn = ctx
-                    t._requires_grad = True
-                refs.append(weakref.ref(t))
-        ctx.outputs = tuple(refs)
-        if STATE.anomaly or STATE.tracer is not None:
-            from .anomaly import user_location
-
-            ctx.location = user_location()
-    else:
-        ctx.needs_input_grad = tuple(False for _ in args)
-        ctx._saved = ()  # nothing will run backward: let saved tensors go now
-    tracer = STATE.tracer
-    if tracer is not None:
-        tracer.on_forward(ctx, args, outputs)
-    return outputs[0] if single else tuple(outputs)
+    return outputs
 
 
 def _edge(t):
