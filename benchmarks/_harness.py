@@ -13,7 +13,7 @@ import time
 
 
 def time_interleaved(workloads: dict, rounds: int = 9, repeat: int = 5, warmup: int = 2) -> dict:
-    """{name: step_fn} -> {name: median seconds per call}. Each round calls every fn ``repeat`` times."""
+    """{name: step_fn} -> {name: median seconds per call}; a round calls each fn `repeat` times."""
     for fn in workloads.values():
         for _ in range(warmup):
             fn()
@@ -27,7 +27,7 @@ def time_interleaved(workloads: dict, rounds: int = 9, repeat: int = 5, warmup: 
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
-def report(title: str, medians: dict, reference: str | None, unit: float = 1e3, unit_name: str = "ms"):
+def report(title, medians: dict, reference: str | None, unit: float = 1e3, unit_name: str = "ms"):
     """Print a small table: each implementation's median and its ratio to ``reference``."""
     print(f"\n{title}")
     ref = medians.get(reference) if reference else None

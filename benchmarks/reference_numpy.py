@@ -23,7 +23,8 @@ class MLP:
     """784-256-128-10 with ReLU, cross-entropy and plain SGD."""
 
     def __init__(self, weights, lr=0.01):
-        self.params = [w.astype(np.float32).copy() for w in weights]  # W1 b1 W2 b2 W3 b3 (W: in x out)
+        # W1 b1 W2 b2 W3 b3, each W stored (in, out)
+        self.params = [w.astype(np.float32).copy() for w in weights]
         self.lr = lr
 
     def step(self, x, y):

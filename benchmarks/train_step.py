@@ -123,9 +123,10 @@ def main(argv=None):
             continue
         medians = time_interleaved(workloads(name, batch), rounds=args.rounds)
         ref = "torch" if "torch" in medians else "numpy (by hand)"
-        report(f"{name} training step, batch {batch} (median of {args.rounds} rounds)", medians, ref)
+        report(f"{name} training step, batch {batch} ({args.rounds} rounds)", medians, ref)
         if "torch" in medians:
-            print(f"  edutorch / numpy (by hand): {medians['edutorch'] / medians['numpy (by hand)']:.2f}x")
+            ratio = medians["edutorch"] / medians["numpy (by hand)"]
+            print(f"  edutorch / numpy (by hand): {ratio:.2f}x")
         results[name] = {k: v * 1e3 for k, v in medians.items()}
     if args.json:
         write_json(args.json, {"unit": "ms per step", **results})
