@@ -47,6 +47,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
                 input_grads = _call_backward(node, grads)
                 if not retain_graph:
                     node.release()
+                if STATE.tracer is not None:
+                    STATE.tracer.on_backward(node, grads, input_grads)
             else:
                 input_grads = (None,) * len(node.edges)
             for edge, inp, g in zip(node.edges, node.inputs, input_grads):
@@ -183,6 +185,8 @@ def _deliver_to_leaf(leaf, g, capture, captured, owned, create_graph, node_grads
         return
     if not create_graph:
         g = g.detach()
+    if STATE.tracer is not None:
+        STATE.tracer.on_accumulate(leaf, g)
     if leaf.grad is None:
         arr = g._data
         shared = (
