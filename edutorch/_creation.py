@@ -31,8 +31,8 @@ def _infer_dtype(data):
                 walk(v)
         elif isinstance(x, Tensor):
             flat.append(x.dtype)
-        elif isinstance(x, np.ndarray):
-            flat.append(dt.from_numpy_dtype(x.dtype))
+        elif isinstance(x, (np.ndarray, np.generic)):
+            flat.append(dt.from_numpy_dtype(x.dtype))  # numpy scalars keep their dtype, as in torch
         else:
             flat.append(dt.scalar_dtype(x))
 
