@@ -24,6 +24,17 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     ``capture`` is used by ``autograd.grad``: a dict {key: slot} where key is ``id(leaf)`` or
     ``(node, output_nr)``; gradients for those are returned in a list instead of going to ``.grad``.
     """
+    tracer = STATE.tracer
+    if tracer is None:
+        return _run(roots, root_grads, retain_graph, create_graph, capture)
+    tracer.in_backward += 1  # the ops inside backward formulas are not forward steps
+    try:
+        return _run(roots, root_grads, retain_graph, create_graph, capture)
+    finally:
+        tracer.in_backward -= 1
+
+
+def _run(roots, root_grads, retain_graph, create_graph, capture):
     captured = [None] * (len(capture) if capture else 0)
     buffers: dict = {}  # node -> [grad of output 0, grad of output 1, ...]
     ready_roots = []
