@@ -47,7 +47,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
                 _add_to_buffer(buffers, t.grad_fn, t._output_nr, g)
                 ready_roots.append(t.grad_fn)
         pending = _count_dependencies(ready_roots)
-        heap = [(-node.seq, id(node), node) for node in set(ready_roots) if pending.get(node, 0) == 0]
+        starts = [node for node in set(ready_roots) if pending.get(node, 0) == 0]
+        heap = [(-node.seq, id(node), node) for node in starts]
         heapq.heapify(heap)
         while heap:
             node = heapq.heappop(heap)[2]
@@ -70,7 +71,9 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
                     g = _fit_to(g, inp)
                 if nr < 0:
                     if g is not None:
-                        _deliver_to_leaf(target, g, capture, captured, leaf_grads_owned, create_graph, grads)
+                        _deliver_to_leaf(
+                            target, g, capture, captured, leaf_grads_owned, create_graph, grads
+                        )
                     continue
                 if g is not None:
                     _add_to_buffer(buffers, target, nr, g)
@@ -205,7 +208,7 @@ def _deliver_to_leaf(leaf, g, capture, captured, owned, create_graph, node_grads
             or any(ng is not None and ng._data is arr for ng in node_grads)
             or not (arr.flags.owndata and arr.flags.writeable)
         )
-        # a gradient stored in .grad must be its own memory: optimizers and clipping change it in place
+        # a gradient stored in .grad must own its memory: optimizers change it in place
         leaf.grad = g.clone() if shared else g
         owned.add(id(leaf.grad._data))
     elif create_graph:

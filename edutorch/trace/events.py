@@ -63,7 +63,7 @@ class Steps(list):
     """The events in execution order: forward events, then backward events.
 
     Index it like a list (``steps[5]``), or search from a position in either direction:
-    ``steps.next(i, module="fc1")``, ``steps.prev(i, op="relu")``, ``steps.next(i, kind="backward")``.
+    ``steps.next(i, module="fc1")``, ``steps.prev(i, op="relu")``, ``steps.next(i, kind=...)``.
     """
 
     def _matches(self, event, module, op, kind):
@@ -97,7 +97,7 @@ class Steps(list):
         return last
 
     def step_over(self, start: int) -> int:
-        """From a step inside module M, the first later step outside M (``step over`` in a debugger)."""
+        """From a step inside module M, the first later step outside M (a debugger's step over)."""
         module = self[start].module
         kind = self[start].kind
         for i in range(start + 1, len(self)):

@@ -112,15 +112,13 @@ class Recorder:
                 module=module,
                 forward_step=forward_step,
                 grad_outputs=[self._snap(g) if g is not None else None for g in grad_outputs],
-                grad_inputs=[
-                    self._snap(grad_inputs[i])
-                    if i < len(grad_inputs) and grad_inputs[i] is not None
-                    else None
-                    for i in tensor_args
-                ],
+                grad_inputs=[self._snap_or_none(grad_inputs, i) for i in tensor_args],
                 node_name=node.name(),
             )  # fmt: skip
         )
+
+    def _snap_or_none(self, grads, i):
+        return self._snap(grads[i]) if i < len(grads) and grads[i] is not None else None
 
     def on_accumulate(self, leaf, grad):
         steps = self.tape.steps

@@ -122,8 +122,9 @@ class Tape:
                     tid = f"t{snap.tensor_id}"
                     grad = grads.get(("param", snap.name)) if snap.name else None
                     owner = snap.name.rpartition(".")[0] if snap.name else ""
-                    add(GraphNode(tid, kind, snap.name or snap.describe(), _prefix(owner, collapse_depth),
-                                  shape=snap.shape, snapshot=snap, grad=grad))  # fmt: skip
+                    label = snap.name or snap.describe()
+                    owner = _prefix(owner, collapse_depth)
+                    add(GraphNode(tid, kind, label, owner, None, snap.shape, snap, grad))
                     src = tid
                 if src != op_id and (src, op_id) not in graph.edges:
                     graph.edges.append((src, op_id))
