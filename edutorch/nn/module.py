@@ -548,6 +548,16 @@ class Module:
         return self._add_hook(self._backward_hooks, hook, prepend)
 
     def __call__(self, *args, **kwargs):
+        tracer = STATE.tracer
+        if tracer is None:
+            return self._call_impl(*args, **kwargs)
+        tracer.enter_module(self)  # a trace is recording: it labels the next ops with our path
+        try:
+            return self._call_impl(*args, **kwargs)
+        finally:
+            tracer.exit_module(self)
+
+    def _call_impl(self, *args, **kwargs):
         if not (
             self._forward_pre_hooks
             or self._forward_hooks
