@@ -47,7 +47,7 @@ def _reduce(loss, reduction):
 
 
 def _reduce_np(loss, reduction, count=None):
-    """numpy version, for the fused ops; 'mean' divides by ``count`` (default: number of elements)."""
+    """numpy version, for the fused ops; 'mean' divides by ``count`` (default: the numel)."""
     if reduction == "none":
         return loss
     total = loss.sum()
@@ -88,7 +88,7 @@ def _float(*arrays):
 
 # ---------------------------------------------------------------- regression losses
 def _weighted(loss, weight, input, reduction, mean):
-    """torch's optional element weights for mse/l1/huber: same shape as input, applied before reducing."""
+    """torch's optional element weights for mse/l1/huber: input's shape, applied before reducing."""
     if weight is None:
         return _reduce(loss, reduction)
     if weight.shape != input.shape:
@@ -100,7 +100,7 @@ def _weighted(loss, weight, input, reduction, mean):
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
-    """Mean squared error ℓ = (x - y)²; input and target (*) of the same shape (broadcast, with a warning)."""
+    """Mean squared error ℓ = (x - y)²; input, target (*) of one shape (else: broadcast, warn)."""
     _warn_if_sizes_differ(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     d = input - target
@@ -115,7 +115,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
-    """ℓ = 0.5 d²/β if |d| < β else |d| - 0.5β, with d = x - y: quadratic near 0, linear beyond β."""
+    """ℓ = 0.5 d²/β if |d| < β else |d| - 0.5β, d = x - y: quadratic near 0, linear beyond β."""
     _warn_if_sizes_differ(input, target)
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
@@ -127,7 +127,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    """ℓ = 0.5 d² if |d| < δ else δ(|d| - 0.5δ): smooth_l1_loss scaled by δ (torch's argument order)."""
+    """ℓ = 0.5 d² if |d| < δ else δ(|d| - 0.5δ): smooth_l1_loss times δ (note: no size_average)."""
     _warn_if_sizes_differ(input, target)
     reduction = _reduction(reduction)
     if delta <= 0:
@@ -144,9 +144,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     """
     if size_average is None and reduce is None and reduction == "mean":
         warnings.warn(
-            "reduction: 'mean' divides the total loss by both the batch size and the support size."
-            "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
-            "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next major "
+            "release.",
             stacklevel=2,
         )
     if reduction != "batchmean" or size_average is not None or reduce is not None:
@@ -199,7 +200,7 @@ class BinaryCrossEntropy(Op):
 def binary_cross_entropy(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean"
 ):
-    """Binary cross-entropy of probabilities ``input`` in [0, 1] against ``target`` of the same shape (*).
+    """Binary cross-entropy of probabilities ``input`` in [0, 1] against ``target``, same shape (*).
 
     ``weight`` broadcasts against the target and scales each element's loss.
     """
@@ -215,17 +216,17 @@ def binary_cross_entropy(
             np.broadcast_shapes(weight.shape, target.shape)
         except ValueError:
             raise RuntimeError(
-                f"Attempting to broadcast a dimension of length {weight.shape[-1]} at -1! Mismatching "
-                f"argument at index 1 had {weight.size()}; but expected shape should be broadcastable "
-                f"to {list(target.shape)}"
+                f"Attempting to broadcast a dimension of length {weight.shape[-1]} at -1! "
+                f"Mismatching argument at index 1 had {weight.size()}; but expected shape should "
+                f"be broadcastable to {list(target.shape)}"
             ) from None
     return BinaryCrossEntropy.apply(input, target, weight, reduction)
 
 
 class BinaryCrossEntropyWithLogits(Op):
-    """ℓ = w ((1 - y) x - (1 + (p - 1) y) log σ(x)), with p = pos_weight: BCE of σ(x), never forming σ(x).
+    """ℓ = w ((1 - y) x - (1 + (p - 1) y) log σ(x)), p = pos_weight: BCE of σ(x), no σ(x) formed.
 
-    log σ(x) = min(x, 0) - log(1 + e^-|x|) only exponentiates non-positive numbers, so any x is safe.
+    log σ(x) = min(x, 0) - log(1 + e^-|x|) exponentiates only non-positive numbers: any x is safe.
     Backward: dℓ/dx = w ((1 - y) - (1 + (p - 1) y) σ(-x)), dℓ/dy = -w (x + (p - 1) log σ(x)).
     """
 
@@ -263,7 +264,7 @@ class BinaryCrossEntropyWithLogits(Op):
 def binary_cross_entropy_with_logits(
     input, target, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None
 ):
-    """Sigmoid + binary cross-entropy in one stable step; input (logits) and target of the same shape.
+    """Sigmoid + binary cross-entropy in one stable step; input (logits) and target, same shape (*).
 
     ``pos_weight`` (one per class, broadcast over the last dim) scales the loss of positive targets.
     """
@@ -345,7 +346,7 @@ def _log_softmax(x, axis):
 
 
 class NllLoss(Op):
-    """Negative log-likelihood of class-index targets: ℓᵢ = -w[tᵢ] x[i, tᵢ] (x holds log-probabilities).
+    """Negative log-likelihood of class indices: ℓᵢ = -w[tᵢ] x[i, tᵢ] (x holds log-probabilities).
 
     input (N, C, d1, ...) or (C,), target (N, d1, ...) or (); positions whose target is
     ``ignore_index`` get loss 0, and 'mean' divides by Σ w[tᵢ] over the other positions.
@@ -391,7 +392,7 @@ class NllLoss(Op):
         q = Tensor._make(ctx.q)
         if not cls.softmax:
             return -q * g, None, None, None, None, None
-        # with create_graph the softmax is recomputed as Tensor ops, so this gradient is differentiable
+        # with create_graph, softmax is recomputed as Tensor ops so this gradient is differentiable
         p = input.softmax(ctx.ax) if STATE.grad_enabled else Tensor._make(np.exp(ctx.logp))
         return (p * q.sum(ctx.ax, keepdim=True) - q) * g, None, None, None, None, None
 
@@ -462,7 +463,7 @@ class SoftCrossEntropy(Op):
 def nll_loss(
     input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"
 ):
-    """Negative log-likelihood: input (N, C, d1, ...) or (C,) of log-probabilities, target class indices."""
+    """Negative log-likelihood: input (N, C, d1, ...) or (C,) of log-probs; target: class ids."""
     reduction = _reduction(reduction, size_average, reduce)
     t, n_classes = _check_class_targets(input, target, weight, "nll_loss_forward")
     _check_bounds(t, n_classes, ignore_index)
@@ -491,8 +492,9 @@ def cross_entropy(
         n_classes = input.shape[_class_axis(input)]
         if weight is not None and (weight.ndim != 1 or weight.numel() != n_classes):
             raise RuntimeError(
-                f"cross_entropy: weight tensor should be defined either for all {n_classes} classes "
-                f"or no classes but got weight tensor of shape: {list(weight.shape)}"
+                "cross_entropy: weight tensor should be defined either for all "
+                f"{n_classes} classes or no classes but got weight tensor of shape: "
+                f"{list(weight.shape)}"
             )
         _check_smoothing(label_smoothing)
         return SoftCrossEntropy.apply(input, target, weight, reduction, label_smoothing)
