@@ -10,7 +10,7 @@ class GradcheckError(RuntimeError):
 
 
 def _as_tuple(x):
-    return x if isinstance(x, tuple) else (x,)
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
 def _outputs(fn, inputs):
@@ -27,7 +27,6 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     """
     from .._tensor import Tensor
     from . import grad as autograd_grad
-    from .grad_mode import no_grad
 
     inputs = _as_tuple(inputs)
     diff_inputs = [(i, t) for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
@@ -72,12 +71,12 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             for j in range(t.numel()):
                 idx = np.unravel_index(j, t._data.shape) if t._data.ndim else ()
                 orig = t._data[idx].copy()
-                with no_grad():
-                    t._data[idx] = orig + eps
-                    plus = _outputs(func, inputs)[out_index]._data.astype(np.float64).reshape(-1)
-                    t._data[idx] = orig - eps
-                    minus = _outputs(func, inputs)[out_index]._data.astype(np.float64).reshape(-1)
-                    t._data[idx] = orig
+                # grad mode stays on: for gradgradcheck, func itself calls autograd.grad
+                t._data[idx] = orig + eps
+                plus = _outputs(func, inputs)[out_index]._data.astype(np.float64).reshape(-1)
+                t._data[idx] = orig - eps
+                minus = _outputs(func, inputs)[out_index]._data.astype(np.float64).reshape(-1)
+                t._data[idx] = orig
                 numerical[:, j] = (plus - minus) / (2 * eps)
             del flat
             a, n = analytical[i], numerical
@@ -94,22 +93,29 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, **kw):
-    """gradcheck of the gradient itself (checks create_graph=True backward formulas)."""
+    """gradcheck of the gradient itself (checks create_graph=True backward formulas).
+
+    As in torch, the output gradients are random float64 tensors that require grad and are
+    checked too, so ops whose gradient does not depend on their input (sum, expand) still count.
+    """
     from .._tensor import Tensor
     from . import grad as autograd_grad
 
     inputs = _as_tuple(inputs)
-    diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
-    outs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)
-        grad_outputs = [Tensor._make(rng.standard_normal(o._data.shape)) for o in outs]
+        grad_outputs = [
+            Tensor._make(rng.standard_normal(o._data.shape), requires_grad=True)
+            for o in _outputs(func, inputs)
+        ]
     grad_outputs = list(_as_tuple(grad_outputs))
+    n_in = len(inputs)
 
     def first_grads(*xs):
-        ys = _outputs(func, xs)
-        gs = autograd_grad(ys, [x for x in xs if isinstance(x, Tensor) and x.requires_grad],
-                           grad_outputs=grad_outputs, create_graph=True, allow_unused=True)
+        ins, gouts = xs[:n_in], xs[n_in:]
+        diff = [x for x in ins if isinstance(x, Tensor) and x.requires_grad]
+        gs = autograd_grad(_outputs(func, ins), diff, grad_outputs=list(gouts),
+                           create_graph=True, allow_unused=True)  # fmt: skip
         return tuple(g for g in gs if g is not None)
 
-    return gradcheck(first_grads, tuple(inputs), eps=eps, atol=atol, rtol=rtol, **kw) if diff else True
+    return gradcheck(first_grads, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol, **kw)

@@ -469,7 +469,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 
 
 # ---------------------------------------------------------------- shapes
-def reshape(input, shape):
+def reshape(input, *shape):
+    """``reshape(x, (2, 3))`` or ``x.reshape(2, 3)``: same elements, new shape (-1 is inferred)."""
     return shape_mod.Reshape.apply(input, _shape_arg(shape))
 
 
@@ -519,8 +520,9 @@ def unsqueeze(input, dim):
     return input.reshape(s[:d] + (1,) + s[d:])
 
 
-def permute(input, dims):
-    return shape_mod.Permute.apply(input, tuple(dims))
+def permute(input, *dims):
+    """``permute(x, (2, 0, 1))`` or ``x.permute(2, 0, 1)``: reorder the dimensions."""
+    return shape_mod.Permute.apply(input, _shape_arg(dims))
 
 
 def transpose(input, dim0, dim1):

@@ -419,8 +419,14 @@ class Clamp(Op):
             keep = x >= lo
         if hi is not None:
             keep = (x <= hi) if keep is None else keep & (x <= hi)
-        g_lo = grad * (x < lo) if isinstance(lo, Tensor) and ctx.needs_input_grad[1] else None
-        g_hi = grad * (x > hi) if isinstance(hi, Tensor) and ctx.needs_input_grad[2] else None
+        # when lo > hi the result is hi everywhere, so hi (not lo) gets the gradient (torch's rule)
+        g_lo = g_hi = None
+        if isinstance(lo, Tensor) and ctx.needs_input_grad[1]:
+            won = x < lo if hi is None else (x < lo) & (lo < hi)
+            g_lo = grad * won
+        if isinstance(hi, Tensor) and ctx.needs_input_grad[2]:
+            won = x > hi if lo is None else (x > hi) | (hi < lo)
+            g_hi = grad * won
         return grad * keep, g_lo, g_hi
 
 

@@ -16,6 +16,21 @@ def _expand_back(grad, shape, axes, keepdim):
     return grad.expand(shape)
 
 
+class _SavesOutput(Op):
+    """An op whose backward needs its own output, saved once ``apply`` has wrapped it in a Tensor
+    (saving the Tensor, not a numpy copy, keeps the backward differentiable for create_graph)."""
+
+    save_input = False  # also save the input: backward gets (input, output)
+
+    @classmethod
+    def apply(cls, a, *args):
+        out = super().apply(a, *args)
+        node = out.grad_fn
+        if node is not None and node.fn is cls:
+            node.save_for_backward(*((a, out) if cls.save_input else (out,)))
+        return out
+
+
 class Sum(Op):
     """out = Σ x over ``dim``; every input element gets the output's gradient."""
 
@@ -76,6 +91,11 @@ class Prod(Op):
         (a,) = ctx.saved_tensors
         x = a._data
         flat = ctx.dim is None
+        axes = tuple(range(x.ndim)) if flat else (ctx.axis,) if x.ndim else ()
+        if not (x == 0).any():
+            # the product of the others is prod / xᵢ; in Tensor ops, so it differentiates again
+            p = a.prod() if flat else a.prod(ctx.axis, keepdim=True)
+            return _expand_back(grad, x.shape, axes, ctx.keepdim) * (p / a)
         xs = x.reshape(-1) if flat else np.moveaxis(x, ctx.axis, -1) if x.ndim else x.reshape(1)
         ones = np.ones_like(xs[..., :1])
         left = np.cumprod(np.concatenate([ones, xs[..., :-1]], axis=-1), axis=-1)
@@ -83,10 +103,8 @@ class Prod(Op):
         others = left * right  # product of everything but element i, without dividing by it
         if flat:
             others = others.reshape(x.shape)
-            axes = tuple(range(x.ndim))
         else:
             others = np.moveaxis(others, -1, ctx.axis).reshape(x.shape)
-            axes = (ctx.axis,) if x.ndim else ()
         return _expand_back(grad, x.shape, axes, ctx.keepdim) * Tensor._make(others)
 
 
@@ -149,8 +167,11 @@ class MaxAll(Op):
         return grad * winners / winners.sum()
 
 
-class LogSumExp(Op):
-    """out = log Σ exp(x), computed as m + log Σ exp(x - m) so large x do not overflow."""
+class LogSumExp(_SavesOutput):
+    """out = log Σ exp(x), computed as m + log Σ exp(x - m) so large x do not overflow;
+    d out/dx = exp(x - out), the softmax."""
+
+    save_input = True
 
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
@@ -159,18 +180,17 @@ class LogSumExp(Op):
         m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(a)
-        ctx.axes, ctx.keepdim, ctx.out = axes, keepdim, out
+        ctx.axes, ctx.keepdim = axes, keepdim
         return out if keepdim else out.squeeze(axis=axes) if axes else out
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        softmax = (a - Tensor._make(ctx.out)).exp()
+        a, out = ctx.saved_tensors
+        softmax = (a - _expand_back(out, a.shape, ctx.axes, ctx.keepdim)).exp()
         return _expand_back(grad, a.shape, ctx.axes, ctx.keepdim) * softmax
 
 
-class Softmax(Op):
+class Softmax(_SavesOutput):
     """yᵢ = exp(xᵢ) / Σⱼ exp(xⱼ) along ``dim``; backward: y ⊙ (g - Σ g⊙y)."""
 
     @staticmethod
@@ -180,13 +200,6 @@ class Softmax(Op):
         e = np.exp(x - np.max(x, axis=ctx.axis, keepdims=True)) if x.ndim else np.ones_like(x)
         return e / np.sum(e, axis=ctx.axis, keepdims=True) if x.ndim else e
 
-    @classmethod
-    def apply(cls, a, dim):
-        out = super().apply(a, dim)
-        if out.grad_fn is not None and out.grad_fn.fn is cls:
-            out.grad_fn.save_for_backward(out)
-        return out
-
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
@@ -195,7 +208,7 @@ class Softmax(Op):
         return y * (grad - (grad * y).sum(ctx.axis, keepdim=True))
 
 
-class LogSoftmax(Op):
+class LogSoftmax(_SavesOutput):
     """yᵢ = xᵢ - log Σⱼ exp(xⱼ) along ``dim``; backward: g - softmax ⊙ Σ g."""
 
     @staticmethod
@@ -206,13 +219,6 @@ class LogSoftmax(Op):
             return np.zeros_like(x)
         shifted = x - np.max(x, axis=ctx.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=ctx.axis, keepdims=True))
-
-    @classmethod
-    def apply(cls, a, dim):
-        out = super().apply(a, dim)
-        if out.grad_fn is not None and out.grad_fn.fn is cls:
-            out.grad_fn.save_for_backward(out)
-        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -242,8 +248,10 @@ class Cumsum(Op):
         return grad.flip(ctx.axis).cumsum(ctx.axis).flip(ctx.axis)
 
 
-class Norm2(Op):
+class Norm2(_SavesOutput):
     """Euclidean norm √Σx² over ``dim``; gradient x / ‖x‖ (0 where the norm is 0, as torch)."""
+
+    save_input = True
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
@@ -251,13 +259,11 @@ class Norm2(Op):
         ctx.axes = norm_dims(dim, x.ndim, "norm")
         ctx.keepdim = keepdim
         out = np.sqrt(np.sum(x * x, axis=ctx.axes, keepdims=True))
-        ctx.save_for_backward(a)
-        ctx.out = out
         return out if keepdim else (out.squeeze(axis=ctx.axes) if ctx.axes else out)
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        out = ctx.out
-        safe = Tensor._make(np.where(out == 0, np.inf, out).astype(out.dtype))
-        return _expand_back(grad, a.shape, ctx.axes, ctx.keepdim) * a / safe
+        a, out = ctx.saved_tensors
+        g = _expand_back(grad, a.shape, ctx.axes, ctx.keepdim)
+        norm = _expand_back(out, a.shape, ctx.axes, ctx.keepdim)
+        return a * (g / norm).masked_fill(norm == 0, 0.0)
