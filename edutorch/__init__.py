@@ -35,6 +35,7 @@ from .ops import max, min, sum, abs, round, all, any, pow  # noqa: A004  (shadow
 from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .serialization import load, save
 
 float = float32  # noqa: A001
 double = float64
