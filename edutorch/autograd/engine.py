@@ -59,16 +59,18 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
                 input_grads = _call_backward(node, grads)
                 if not retain_graph:
                     node.release()
+                input_grads = [
+                    _fit_to(g, inp) if g is not None and edge is not None else None
+                    for edge, inp, g in zip(node.edges, node.inputs, input_grads)
+                ]
                 if STATE.tracer is not None:
                     STATE.tracer.on_backward(node, grads, input_grads)
             else:
                 input_grads = (None,) * len(node.edges)
-            for edge, inp, g in zip(node.edges, node.inputs, input_grads):
+            for edge, g in zip(node.edges, input_grads):
                 if edge is None:
                     continue
                 target, nr = edge
-                if g is not None:
-                    g = _fit_to(g, inp)
                 if nr < 0:
                     if g is not None:
                         _deliver_to_leaf(

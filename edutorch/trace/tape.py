@@ -42,10 +42,10 @@ class Graph:
 
 
 def _prefix(path: str, depth: int | None) -> str:
+    """The module box an op in ``path`` is drawn in when folding at ``depth`` ("" = none)."""
     if depth is None or not path:
         return path
-    parts = path.split(".")
-    return ".".join(parts[:depth]) if len(parts) > depth else path
+    return ".".join(path.split(".")[:depth])
 
 
 class Tape:
@@ -105,7 +105,9 @@ class Tape:
         producer = {}  # tensor id -> node id of whatever produced it
         for e in self.forward:
             module = _prefix(e.module, collapse_depth)
-            collapsed = collapse_depth is not None and module != e.module
+            collapsed = (
+                bool(collapse_depth and e.module) and e.module.count(".") + 1 >= collapse_depth
+            )
             if collapsed:
                 op_id = f"module:{module}"
                 box = add(
