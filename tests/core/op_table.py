@@ -13,10 +13,12 @@ Each ``OpSpec`` says:
 - ``view_only``: the op needs a contiguous input (``view``), so non-contiguous layouts are skipped.
 """
 
+# ruff: noqa: E501  (one op per line reads best as a table, even when a line runs long)
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
