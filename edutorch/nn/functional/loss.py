@@ -257,7 +257,9 @@ class BinaryCrossEntropyWithLogits(Op):
         gx = g * ((1 - y) - log_weight * (-x).sigmoid()) if ctx.needs_input_grad[0] else None
         gy = None
         if ctx.needs_input_grad[1]:
-            gy = -g * x if p is None else -g * (x + (p - 1) * Tensor._make(ctx.log_sig))
+            # under create_graph log σ(x) is redone in Tensor ops, so gy is differentiable too
+            log_sig = x.sigmoid().log() if STATE.grad_enabled else Tensor._make(ctx.log_sig)
+            gy = -g * x if p is None else -g * (x + (p - 1) * log_sig)
         return gx, gy, None, None, None
 
 
@@ -407,10 +409,10 @@ class CrossEntropyLoss(NllLoss):
 
 
 def _class_shaped(w, ndim, ax, n_classes):
-    """Per-class values shaped to broadcast along the class axis: (C,) -> (1, C, 1, ...)."""
+    """Per-class values (array or Tensor) shaped to broadcast on the class axis: (C,) -> (1, C, 1..)."""
     shape = [1] * ndim
     shape[ax] = n_classes
-    return w.reshape(shape)
+    return w.reshape(tuple(shape))
 
 
 class SoftCrossEntropy(Op):
@@ -430,32 +432,32 @@ class SoftCrossEntropy(Op):
         if smoothing > 0:
             y = y * (1 - smoothing) + smoothing / n_classes
         w = _class_shaped(weight._data, x.ndim, ax, n_classes) if weight is not None else 1
-        q = y * w
-        loss = -(q * logp).sum(axis=ax)
-        ctx.save_for_backward(input)
-        ctx.ax, ctx.reduction, ctx.count = ax, reduction, loss.size
-        ctx.logp, ctx.y, ctx.q, ctx.w, ctx.smoothing = logp, y, q, w, smoothing
+        loss = -(y * w * logp).sum(axis=ax)
+        ctx.save_for_backward(input, target, weight)
+        ctx.ax, ctx.reduction, ctx.count, ctx.smoothing = ax, reduction, loss.size, smoothing
+        ctx.logp = logp
         return _reduce_np(loss.astype(_float(x, y), copy=False), reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        (input,) = ctx.saved_tensors
-        ax = ctx.ax
+        input, target, weight = ctx.saved_tensors
+        ax, eps, n_classes = ctx.ax, ctx.smoothing, input.shape[ctx.ax]
         g = _grad_per_element(grad, ctx.reduction, ctx.count)
         if ctx.reduction == "none":
             g = g.unsqueeze(ax)
-        q = Tensor._make(ctx.q)
+        # in Tensor ops, and log-softmax redone under create_graph, so these are differentiable
+        logp = input.log_softmax(ax) if STATE.grad_enabled else Tensor._make(ctx.logp)
+        y = target * (1 - eps) + eps / n_classes if eps > 0 else target
+        w = _class_shaped(weight, input.ndim, ax, n_classes) if weight is not None else 1
+        q = y * w
         grads = [None] * 5
         if ctx.needs_input_grad[0]:
-            p = input.softmax(ax) if STATE.grad_enabled else Tensor._make(np.exp(ctx.logp))
-            grads[0] = (p * q.sum(ax, keepdim=True) - q) * g
-        logp = input.log_softmax(ax) if STATE.grad_enabled else Tensor._make(ctx.logp)
+            grads[0] = (logp.exp() * q.sum(ax, keepdim=True) - q) * g
         if ctx.needs_input_grad[1]:  # y enters as (1 - ε) y + ε/C
-            w = Tensor._make(ctx.w) if isinstance(ctx.w, np.ndarray) else 1
-            grads[1] = -(1 - max(ctx.smoothing, 0.0)) * w * logp * g
+            grads[1] = -(1 - eps if eps > 0 else 1) * w * logp * g
         if ctx.needs_input_grad[2]:
-            dims = tuple(d for d in range(logp.ndim) if d != ax)
-            per_class = -(Tensor._make(ctx.y) * logp * g)
+            per_class = -(y * logp * g)
+            dims = tuple(d for d in range(input.ndim) if d != ax)
             grads[2] = per_class.sum(dims) if dims else per_class
         return tuple(grads)
 
