@@ -409,7 +409,7 @@ class CrossEntropyLoss(NllLoss):
 
 
 def _class_shaped(w, ndim, ax, n_classes):
-    """Per-class values (array or Tensor) shaped to broadcast on the class axis: (C,) -> (1, C, 1..)."""
+    """Per-class values (array or Tensor) shaped to broadcast on the class axis: (1, C, 1, ...)."""
     shape = [1] * ndim
     shape[ax] = n_classes
     return w.reshape(tuple(shape))
