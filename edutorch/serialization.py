@@ -154,8 +154,10 @@ def _zip_info(name):
 
 def _write_zip(fh, manifest, arrays):
     with zipfile.ZipFile(fh, "w") as zf:
-        zf.writestr(_zip_info("manifest.json"), json.dumps(manifest, indent=1, allow_nan=False))
+        zf.writestr(_zip_info("manifest.json"), json.dumps(manifest, allow_nan=False))
         for name, arr in arrays:
+            if not arr.flags.c_contiguous:
+                arr = arr.copy(order="C")  # a transposed view loads as a contiguous tensor
             with zf.open(_zip_info(name), "w", force_zip64=arr.nbytes > 2**30) as out:
                 np.save(out, arr, allow_pickle=False)  # a view is written as its values
 
@@ -199,6 +201,7 @@ class _NewerFormat(Exception):
 _DAMAGE = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
     ValueError, OverflowError, KeyError, IndexError, RecursionError, MemoryError,
+    OSError,  # e.g. seeking to a negative offset that a damaged zip directory points to
 )  # fmt: skip
 
 
