@@ -281,7 +281,7 @@ class RNNBase(Module):
         finals = []  # final state of each (layer, direction), in h_n's order
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
-                from .functional import dropout  # (imported late: a sibling layer family)
+                from .functional.dropout import dropout  # (late: a sibling layer family)
 
                 x = dropout(x, self.dropout)  # between layers only, never after the last
             outputs = []

@@ -14,14 +14,9 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...ops import softmax
+from .linear import _SCALAR_NAMES, linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
-
-
-def _linear(x, w, b=None):
-    """x Wᵀ + b over the last dim: (..., in) -> (..., out)."""
-    out = x.matmul(w.t())
-    return out if b is None else out + b
 
 
 def _as_bias(mask, dtype, attend_when_true):
@@ -75,19 +70,18 @@ def scaled_dot_product_attention(
     """
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
-    if not query.dtype == key.dtype == value.dtype:
+    q, k, v, m = (None if t is None else _SCALAR_NAMES.get(t.dtype.name, t.dtype.name)
+                  for t in (query, key, value, attn_mask))  # fmt: skip
+    if not q == k == v:
         raise RuntimeError(
             "Expected query, key, and value to have the same dtype, but got query.dtype: "
-            f"{query.dtype.name} key.dtype: {key.dtype.name} and value.dtype: {value.dtype.name} "
-            "instead."
+            f"{q} key.dtype: {k} and value.dtype: {v} instead."
         )
-    if attn_mask is not None and attn_mask.dtype.name != "bool":
-        if attn_mask.dtype != query.dtype:
-            raise RuntimeError(
-                "Expected attn_mask dtype to be bool or float or to match query dtype, but got "
-                f"attn_mask.dtype: {attn_mask.dtype.name} and  query.dtype: {query.dtype.name} "
-                "instead."
-            )
+    if m is not None and m not in ("bool", q):
+        raise RuntimeError(
+            "Expected attn_mask dtype to be bool or float or to match query dtype, but got "
+            f"attn_mask.dtype: {m} and  query.dtype: {q} instead."
+        )
     if is_causal:
         if attn_mask is not None:
             raise RuntimeError(
@@ -219,7 +213,7 @@ def multi_head_attention_forward(
             raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
         w_q, w_k, w_v = in_proj_weight.chunk(3)
     b_q, b_k, b_v = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
-    q, k, v = _linear(query, w_q, b_q), _linear(key, w_k, b_k), _linear(value, w_v, b_v)
+    q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
 
     # split heads: (L, N, E) -> (N*heads, L, d), so each head is one batch entry of a matmul
     q = q.reshape(L, N * num_heads, d).transpose(0, 1)
@@ -247,7 +241,7 @@ def multi_head_attention_forward(
 
     out, weights = _attend(q, k, v, bias, dropout_p, 1.0 / math.sqrt(d), safe=not need_weights)
     # merge heads: (N*heads, L, d) -> (L, N, E), then the output projection
-    out = _linear(out.transpose(0, 1).reshape(L, N, E), out_proj_weight, out_proj_bias)
+    out = linear(out.transpose(0, 1).reshape(L, N, E), out_proj_weight, out_proj_bias)
     if need_weights:
         weights = weights.reshape(N, num_heads, L, S)
         if average_attn_weights:

@@ -9,32 +9,27 @@ from __future__ import annotations
 
 from ...autograd.function import Op
 from ...ops import relu, sigmoid, stack, tanh
+from .linear import linear
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell"]
-
-
-def _linear(x, w, b=None):
-    """x Wᵀ + b over the last dim: (..., in) -> (..., out)."""
-    out = x.matmul(w.t())
-    return out if b is None else out + b
 
 
 # ---------------------------------------------------------------- one step, input part precomputed
 # ``gx`` is x Wᵢₕᵀ + bᵢₕ for this step: the layers compute it for all steps in one matmul.
 def _rnn_tanh_step(gx, h, w_hh, b_hh):
     """h' = tanh(gx + h Wₕₕᵀ + bₕₕ)."""
-    return tanh(gx + _linear(h, w_hh, b_hh))
+    return tanh(gx + linear(h, w_hh, b_hh))
 
 
 def _rnn_relu_step(gx, h, w_hh, b_hh):
     """h' = relu(gx + h Wₕₕᵀ + bₕₕ)."""
-    return relu(gx + _linear(h, w_hh, b_hh))
+    return relu(gx + linear(h, w_hh, b_hh))
 
 
 def _lstm_step(gx, state, w_hh, b_hh):
     """(h, c) -> (h', c'): c' = σ(f) c + σ(i) tanh(g), h' = σ(o) tanh(c')."""
     h, c = state
-    i, f, g, o = (gx + _linear(h, w_hh, b_hh)).chunk(4, -1)
+    i, f, g, o = (gx + linear(h, w_hh, b_hh)).chunk(4, -1)
     c = sigmoid(f) * c + sigmoid(i) * tanh(g)
     return sigmoid(o) * tanh(c), c
 
@@ -42,7 +37,7 @@ def _lstm_step(gx, state, w_hh, b_hh):
 def _gru_step(gx, h, w_hh, b_hh):
     """h' = (1 - z) n + z h with n = tanh(xₙ + r (Wₕₙ h + bₕₙ)): r scales the hidden part only."""
     x_r, x_z, x_n = gx.chunk(3, -1)
-    h_r, h_z, h_n = _linear(h, w_hh, b_hh).chunk(3, -1)
+    h_r, h_z, h_n = linear(h, w_hh, b_hh).chunk(3, -1)
     r = sigmoid(x_r + h_r)
     z = sigmoid(x_z + h_z)
     n = tanh(x_n + r * h_n)
@@ -75,25 +70,25 @@ def _check_cell(input, hiddens, w_ih, w_hh):
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """h' = tanh(x Wᵢₕᵀ + bᵢₕ + h Wₕₕᵀ + bₕₕ): input (N, I), hx (N, H) -> (N, H)."""
     _check_cell(input, (hx,), w_ih, w_hh)
-    return _rnn_tanh_step(_linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+    return _rnn_tanh_step(linear(input, w_ih, b_ih), hx, w_hh, b_hh)
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """h' = relu(x Wᵢₕᵀ + bᵢₕ + h Wₕₕᵀ + bₕₕ): input (N, I), hx (N, H) -> (N, H)."""
     _check_cell(input, (hx,), w_ih, w_hh)
-    return _rnn_relu_step(_linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+    return _rnn_relu_step(linear(input, w_ih, b_ih), hx, w_hh, b_hh)
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step: input (N, I), hx = (h, c) each (N, H) -> (h', c'), gates i, f, g, o."""
     _check_cell(input, hx, w_ih, w_hh)
-    return _lstm_step(_linear(input, w_ih, b_ih), tuple(hx), w_hh, b_hh)
+    return _lstm_step(linear(input, w_ih, b_ih), tuple(hx), w_hh, b_hh)
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step: input (N, I), hx (N, H) -> h' (N, H), gates r, z, n."""
     _check_cell(input, (hx,), w_ih, w_hh)
-    return _gru_step(_linear(input, w_ih, b_ih), hx, w_hh, b_hh)
+    return _gru_step(linear(input, w_ih, b_ih), hx, w_hh, b_hh)
 
 
 # ---------------------------------------------------------------- a whole sequence
@@ -120,7 +115,7 @@ def recurrence(mode, x, state, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
     ``reverse`` runs from the last step to the first (the backward half of a bidirectional layer).
     """
     step = STEPS[mode]
-    gx = _Unstack.apply(_linear(x, w_ih, b_ih))
+    gx = _Unstack.apply(linear(x, w_ih, b_ih))
     outputs = [None] * len(gx)
     for t in reversed(range(len(gx))) if reverse else range(len(gx)):
         state = step(gx[t], state, w_hh, b_hh)
