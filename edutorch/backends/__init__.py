@@ -1,0 +1,86 @@
+"""Which kernels run the heavy layers (conv, pooling, normalisation): the one place it is chosen.
+
+A *backend* is a module of pure-array kernels (numpy arrays in, numpy arrays out; no Tensors, no
+autograd). The ops in ``edutorch.nn.functional`` call ``get_backend().conv_forward(...)`` and so on,
+so a faster backend only has to provide the same functions.
+
+    edutorch.backends.set_backend("numpy")   # or "numba"; also EDUTORCH_BACKEND=numba
+    edutorch.backends.describe()             # what was asked for and what actually runs
+
+Only the numpy kernels exist so far. Asking for "numba" therefore runs the numpy kernels: with a
+one-time warning when numba is not installed, and noted in ``describe()`` when it is.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+
+from . import numpy_kernels
+
+__all__ = ["get_backend", "set_backend", "backend_name", "describe", "BACKENDS"]
+
+BACKENDS = ("numpy", "numba")
+
+_requested = "numpy"  # what the user asked for
+_kernels = numpy_kernels  # the module whose kernels actually run
+_note = ""  # why the two differ, for describe()
+_warned = False
+
+
+def _numba_installed() -> bool:
+    # find_spec does not import numba (importing it costs ~90 MiB and a second)
+    return importlib.util.find_spec("numba") is not None
+
+
+def set_backend(name: str) -> None:
+    """Choose the kernels for conv, pooling and normalisation: ``"numpy"`` or ``"numba"``."""
+    global _requested, _kernels, _note, _warned
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; expected one of {', '.join(BACKENDS)}")
+    _requested, _kernels, _note = name, numpy_kernels, ""
+    if name == "numba":
+        if _numba_installed():
+            _note = "numba is installed, but there are no numba kernels yet: the numpy kernels run"
+        else:
+            _note = "numba is not installed (pip install numba): the numpy kernels run"
+            if not _warned:
+                _warned = True
+                warnings.warn(
+                    "edutorch backend 'numba' was requested but numba is not installed; "
+                    "falling back to the numpy backend",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+
+
+def get_backend():
+    """The active kernel module (``edutorch.backends.numpy_kernels`` for now)."""
+    return _kernels
+
+
+def backend_name() -> str:
+    """The name of the kernels that actually run ("numpy" even when "numba" fell back)."""
+    return _kernels.NAME
+
+
+def describe() -> str:
+    """One line: requested backend, running kernels and, if they differ, why."""
+    text = f"requested {_requested!r}, running the {_kernels.NAME} kernels"
+    return f"{text} ({_note})" if _note else text
+
+
+def _from_environment():
+    name = os.environ.get("EDUTORCH_BACKEND", "").strip().lower() or "numpy"
+    if name not in BACKENDS:  # a typo in the environment must not make ``import edutorch`` fail
+        warnings.warn(
+            f"EDUTORCH_BACKEND={name!r} is not one of {', '.join(BACKENDS)}; using numpy",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        name = "numpy"
+    set_backend(name)
+
+
+_from_environment()
