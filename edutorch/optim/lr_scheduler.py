@@ -273,31 +273,22 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
 
-        # each phase runs from the previous phase's end_step to its own, between two group keys
-        def phase(end_step, start_lr, end_lr, start_momentum, end_momentum):
-            return dict(end_step=end_step, start_lr=start_lr, end_lr=end_lr,
-                        start_momentum=start_momentum, end_momentum=end_momentum)  # fmt: skip
-
-        warmup_end = float(pct_start * self.total_steps) - 1
+        # a phase runs from the previous phase's end_step to its own, moving the lr (and the
+        # momentum) between two values that the param group holds under these keys
+        total = self.total_steps
+        warm_up = (float(pct_start * total) - 1, "initial_lr", "max_lr", "max_momentum",
+                   "base_momentum")  # fmt: skip
         if three_phase:
-            self._schedule_phases = [
-                phase(warmup_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                phase(
-                    float(2 * pct_start * self.total_steps) - 2,
-                    "max_lr",
-                    "initial_lr",
-                    "base_momentum",
-                    "max_momentum",
-                ),  # fmt: skip
-                phase(
-                    self.total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"
-                ),  # fmt: skip
-            ]
+            rows = [
+                warm_up,
+                (float(2 * pct_start * total) - 2, "max_lr", "initial_lr", "base_momentum",
+                 "max_momentum"),
+                (total - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            ]  # fmt: skip
         else:
-            self._schedule_phases = [
-                phase(warmup_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                phase(self.total_steps - 1, "max_lr", "min_lr", "base_momentum", "max_momentum"),
-            ]
+            rows = [warm_up, (total - 1, "max_lr", "min_lr", "base_momentum", "max_momentum")]
+        keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
+        self._schedule_phases = [dict(zip(keys, row)) for row in rows]
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ["cos", "linear"]:
