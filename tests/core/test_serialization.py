@@ -313,7 +313,7 @@ def test_fuzzed_files_raise_runtime_error_only(tmp_path):
     data = path.read_bytes()
     rng = np.random.default_rng(0)
     bad = tmp_path / "fuzz.pt"
-    for _ in range(300):
+    for _ in range(150):
         mutated = bytearray(data)
         for i in rng.integers(0, len(data), size=rng.integers(1, 4)):
             mutated[i] = rng.integers(0, 256)
