@@ -12,11 +12,13 @@ def _float_formatter(values):
     if finite.size == 0:
         return lambda v: _special(v) or f"{v:.4f}"
     abs_f = np.abs(finite)
-    if np.all(finite == np.round(finite)) and abs_f.max() < 1e8:
+    lo, hi = abs_f[abs_f > 0].min() if (abs_f > 0).any() else 0.0, abs_f.max()
+    # torch's rule: scientific when the values span more than 1000x or are very large/small
+    sci = hi >= 1e8 or (lo and hi / lo > 1000.0)
+    if np.all(finite == np.round(finite)) and not sci:
         width = max(len(f"{v:.0f}") for v in finite) + 1
         return lambda v: (_special(v) or f"{v:.0f}.").rjust(width)
-    lo, hi = abs_f[abs_f > 0].min() if (abs_f > 0).any() else 0.0, abs_f.max()
-    if hi >= 1e8 or (lo and (lo < 1e-4 or hi / lo > 1000.0)):
+    if sci or (lo and lo < 1e-4):
         width = max(len(f"{v:.4e}") for v in finite)
         return lambda v: (_special(v) or f"{v:.4e}").rjust(width)
     width = max(len(f"{v:.4f}") for v in finite)
@@ -37,7 +39,8 @@ def tensor_repr(t) -> str:
     if x.dtype.kind == "f":
         fmt = {"float_kind": _float_formatter(x.astype(np.float64).reshape(-1))}
     elif x.dtype.kind == "b":
-        fmt = {"bool": lambda v: "True" if v else "False"}
+        width = 5 if not x.all() and x.any() else 0  # " True" lines up with "False", as in torch
+        fmt = {"bool": lambda v: ("True" if v else "False").rjust(width)}
     else:
         fmt = None
     threshold = 1000
@@ -47,6 +50,7 @@ def tensor_repr(t) -> str:
     )  # fmt: skip
     if x.size == 0:
         body = "[]"
+    body = body.replace(", ...,", ",  ...,")  # torch pads the summary "..." like a number
     extras = []
     if x.size == 0 and x.shape != (0,):
         extras.append(f"size={tuple(x.shape)}")

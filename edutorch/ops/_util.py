@@ -44,11 +44,22 @@ def binary_operands(a, b, op, to_float=False):
         xa = xa.astype(dt.np)
     if isinstance(b, Tensor) and xb.dtype != dt.np:
         xb = xb.astype(dt.np)
-    if not isinstance(a, Tensor) and to_float:
-        xa = float(xa)
-    if not isinstance(b, Tensor) and to_float:
-        xb = float(xb)
+    if not isinstance(a, Tensor):
+        xa = float(xa) if to_float else _wrap_int(xa, dt.np)
+    if not isinstance(b, Tensor):
+        xb = float(xb) if to_float else _wrap_int(xb, dt.np)
     return xa, xb
+
+
+def _wrap_int(x, np_dtype):
+    """A Python int outside an integer dtype's range wraps around, as in torch (uint8 + 300)."""
+    if type(x) is int and np_dtype.kind in "iu":
+        info = np.iinfo(np_dtype)
+        if not info.min <= x <= info.max:
+            if not -(2**63) <= x < 2**63:
+                raise RuntimeError("value cannot be converted to type int64 without overflow")
+            return np.array(x, dtype=np.int64).astype(np_dtype)
+    return x
 
 
 def broadcast_error(a, b):
