@@ -1,6 +1,7 @@
 """edutorch.save / load: round trips, atomic writes, and refusing damaged or hostile files."""
 
 import collections
+import enum
 import io
 import json
 import os
@@ -128,8 +129,11 @@ def test_loaded_tensor_is_independent_and_writable(tmp_path):
 
 
 def test_numpy_scalars_and_intenum_become_python_values(tmp_path):
-    out = roundtrip([np.float32(0.5), np.int64(3), np.bool_(True)], tmp_path)
-    assert out == [0.5, 3, True] and [type(v) for v in out] == [float, int, bool]
+    class Phase(enum.IntEnum):
+        TRAIN = 2
+
+    out = roundtrip([np.float32(0.5), np.int64(3), np.bool_(True), Phase.TRAIN], tmp_path)
+    assert out == [0.5, 3, True, 2] and [type(v) for v in out] == [float, int, bool, int]
 
 
 def test_file_objects_and_pathlike(tmp_path):
