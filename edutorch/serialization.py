@@ -200,7 +200,7 @@ class _NewerFormat(Exception):
 # what zipfile, zlib and numpy raise on damaged data
 _DAMAGE = (
     zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, NotImplementedError,
-    ValueError, OverflowError, KeyError, IndexError, RecursionError, MemoryError,
+    ValueError, OverflowError, KeyError, IndexError, RecursionError,
     OSError,  # e.g. seeking to a negative offset that a damaged zip directory points to
 )  # fmt: skip
 
@@ -231,7 +231,10 @@ def _load_from(fh, label):
     try:
         return _read_archive(fh)
     except _NewerFormat as e:
-        raise RuntimeError(f"edutorch.load: {label} was saved by a newer edutorch ({e})") from None
+        raise RuntimeError(
+            f"edutorch.load: {label} was saved by a newer edutorch ({e}); upgrade edutorch "
+            "to load it"
+        ) from None
     except _BadFile as e:
         reason = str(e)
         cause = e.__cause__
@@ -297,10 +300,7 @@ def _read_manifest(zf, members):
     if type(version) is not int or version < 1:
         raise _BadFile(f"manifest.json has an invalid format_version {version!r}")
     if version > FORMAT_VERSION:
-        raise _NewerFormat(
-            f"file format version {version}; this edutorch reads version {FORMAT_VERSION}): "
-            "upgrade edutorch to load it"
-        )
+        raise _NewerFormat(f"file format version {version}; this edutorch reads {FORMAT_VERSION}")
     if "root" not in manifest:
         raise _BadFile("manifest.json has no root object")
     return manifest
