@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import _TYPE_NAMES, Tensor
 from ..autograd.function import Op
 from ._util import float_dtype_of, norm_dim, norm_dims
 
@@ -61,7 +61,7 @@ class Mean(Op):
         if dtype is None and x.dtype.kind != "f":
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating point "
-                f"or complex dtype. Got: {a.dtype.name.capitalize()}"
+                f"or complex dtype. Got: {_TYPE_NAMES[x.dtype][:-6]}"
             )
         ctx.axes = norm_dims(dim, x.ndim, "mean")
         ctx.shape, ctx.keepdim = x.shape, keepdim
