@@ -198,10 +198,13 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     return _finish(_gen(generator).standard_normal(_size(size)).astype(d.np), d, requires_grad, device)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False):  # fmt: skip
     """Integers uniformly from [low, high); ``randint(high, size)`` starts at 0."""
-    if size is None:
+    if size is None:  # randint(high, size): the two positionals shift left
         low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
     d = dt.to_dtype(dtype) if dtype is not None else dt.int64
     data = _gen(generator).integers(low, high, _size((size,))).astype(d.np)
     return _finish(data, d, requires_grad, device)

@@ -517,10 +517,17 @@ class Tensor:
 
         return self._random_(lambda s: _gen(generator).random(s) < p)
 
-    def random_(self, low=0, high=None, generator=None):
+    def random_(self, low=None, high=None, generator=None):
+        """Integers in [low, high); with no bounds, [0, 2**mantissa] for floats as torch does."""
         from .random import _gen
 
-        if high is None:
+        if low is None:
+            x = self._data
+            top = 2 ** (np.finfo(x.dtype).nmant + 1) if x.dtype.kind == "f" else (
+                1 if x.dtype == np.bool_ else np.iinfo(x.dtype).max
+            )
+            low, high = 0, top + (1 if x.dtype.kind == "f" else 0)
+        elif high is None:
             low, high = 0, low
         return self._random_(lambda s: _gen(generator).integers(low, high, s))
 
