@@ -638,11 +638,13 @@ def masked_select(input, mask):
 
 
 def tril(input, diagonal=0):
-    return input * Tensor._make(np.tril(np.ones(input.shape[-2:], dtype=bool), diagonal))
+    below = np.tril(np.ones(input.shape[-2:], dtype=bool), diagonal)
+    return masked_fill(input, Tensor._make(~below), 0)  # not input * mask: inf * 0 is nan
 
 
 def triu(input, diagonal=0):
-    return input * Tensor._make(np.triu(np.ones(input.shape[-2:], dtype=bool), diagonal))
+    above = np.triu(np.ones(input.shape[-2:], dtype=bool), diagonal)
+    return masked_fill(input, Tensor._make(~above), 0)  # not input * mask: inf * 0 is nan
 
 
 def outer(input, vec2):
