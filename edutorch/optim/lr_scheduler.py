@@ -193,7 +193,7 @@ class MultiStepLR(LRScheduler):
         return [lr * factor for lr in _lrs(self.optimizer)]
 
     def _get_closed_form_lr(self):
-        milestones = sorted(self.milestones.elements())
+        milestones = sorted(Counter(self.milestones).elements())  # a loaded dict is no Counter
         n = bisect_right(milestones, self.last_epoch)
         return [base * self.gamma**n for base in self.base_lrs]
 

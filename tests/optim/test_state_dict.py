@@ -151,3 +151,31 @@ def test_state_dict_values_match_torch(name, kwargs):
             # buffers sum terms that partly cancel: measure rounding against their largest entry
             scale = float(np.abs(value.numpy()).max())
             np.testing.assert_allclose(mine.numpy(), value.numpy(), rtol=1e-5, atol=1e-5 * scale)
+
+
+def test_checkpoint_through_edutorch_save(tmp_path):
+    """Optimizer and scheduler state survive ``edutorch.save``/``load`` and resume exactly."""
+
+    def run(checkpoint_at=None):
+        w, b = make_params(edutorch)
+        opt = edutorch.optim.Adam([w, b], lr=0.05, amsgrad=True)
+        sched = edutorch.optim.lr_scheduler.MultiStepLR(opt, milestones=[5, 15], gamma=0.5)
+        rows = []
+        for step in range(20):
+            if step == checkpoint_at:
+                path = tmp_path / "ckpt.pt"
+                edutorch.save({"opt": opt.state_dict(), "sched": sched.state_dict()}, path)
+                opt = edutorch.optim.Adam([w, b], lr=0.05, amsgrad=True)
+                sched = edutorch.optim.lr_scheduler.MultiStepLR(opt, milestones=[1], gamma=0.5)
+                ckpt = edutorch.load(path)
+                opt.load_state_dict(ckpt["opt"])
+                sched.load_state_dict(ckpt["sched"])
+            rows.append(train(edutorch, opt, (w, b), 1)[0])
+            sched.step()
+        with pytest.warns(UserWarning):
+            sched.step(30)  # the closed form works on the loaded milestones too
+        return np.array(rows), sched.get_last_lr()
+
+    (whole, lr_whole), (resumed, lr_resumed) = run(), run(checkpoint_at=8)
+    np.testing.assert_array_equal(whole, resumed)
+    assert lr_whole == lr_resumed == [0.05 * 0.25]
