@@ -335,6 +335,8 @@ def _check_class_targets(input, target, weight, fn):
 
 
 def _check_bounds(t, n_classes, ignore_index):
+    if t.size == 0 or (t.min() >= 0 and t.max() < n_classes):  # the common case, checked fast
+        return
     bad = (t != ignore_index) & ((t < 0) | (t >= n_classes))
     if bad.any():
         raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
@@ -363,40 +365,42 @@ class NllLoss(Op):
         ax = _class_axis(x)
         n_classes = x.shape[ax]
         logp = _log_softmax(x, ax) if cls.softmax else x
-        keep = t != ignore_index
-        t_safe = np.where(keep, t, 0)  # any valid index, so gathering works; masked out below
-        w = weight._data.astype(x.dtype, copy=False) if weight is not None else None
-        w_t = (w[t_safe] if w is not None else np.ones(t.shape, x.dtype)) * keep
-        picked = np.take_along_axis(logp, np.expand_dims(t_safe, ax), ax).squeeze(ax)
-        loss = -(1 - smoothing) * w_t * picked
-        w_b = _class_shaped(w, x.ndim, ax, n_classes) if w is not None else 1
+        # per-position arrays keep a size-1 class axis, so they broadcast against logp
+        keep = np.expand_dims(t != ignore_index, ax)
+        idx = np.where(keep, np.expand_dims(t, ax), 0)  # ignored positions read class 0, masked
+        w_t = keep.astype(x.dtype)
+        if weight is not None:
+            w = weight._data.astype(x.dtype, copy=False)
+            w_t *= w[idx]
+        loss = -(1 - smoothing) * w_t * np.take_along_axis(logp, idx, ax)
+        w_b = _class_shaped(w, x.ndim, ax, n_classes) if weight is not None else 1
         if smoothing > 0:  # the ε/C share spread over every class (torch's label smoothing)
-            loss = loss - smoothing / n_classes * keep * (logp * w_b).sum(axis=ax)
+            loss -= smoothing / n_classes * keep * (logp * w_b).sum(axis=ax, keepdims=True)
         ctx.save_for_backward(input)
         ctx.ax, ctx.reduction, ctx.count = ax, reduction, w_t.sum()
         if STATE.grad_enabled and input.requires_grad:
-            # q: the weighted target distribution; d(-Σ q log p)/dx = (Σ q) p - q for softmax
+            # q: the weighted target distribution; d(-Σ q log softmax(x))/dx = (Σ q) p - q
             q = np.zeros_like(logp)
-            np.put_along_axis(
-                q, np.expand_dims(t_safe, ax), np.expand_dims((1 - smoothing) * w_t, ax), ax
-            )
+            np.put_along_axis(q, idx, (1 - smoothing) * w_t, ax)
             if smoothing > 0:
-                q += smoothing / n_classes * w_b * np.expand_dims(keep, ax)
-            ctx.logp, ctx.q = logp, q
-        return _reduce_np(np.asarray(loss, dtype=x.dtype), reduction, ctx.count)
+                q += smoothing / n_classes * w_b * keep
+            ctx.logp, ctx.q, ctx.q_sum = logp, q, q.sum(axis=ax, keepdims=True)
+        return _reduce_np(loss.squeeze(ax).astype(x.dtype, copy=False), reduction, ctx.count)
 
     @classmethod
     def backward(cls, ctx, grad):
         (input,) = ctx.saved_tensors
-        g = _grad_per_element(grad, ctx.reduction, ctx.count)
-        if ctx.reduction == "none":
-            g = g.unsqueeze(ctx.ax)
-        q = Tensor._make(ctx.q)
-        if not cls.softmax:
-            return -q * g, None, None, None, None, None
-        # with create_graph, softmax is recomputed as Tensor ops so this gradient is differentiable
-        p = input.softmax(ctx.ax) if STATE.grad_enabled else Tensor._make(np.exp(ctx.logp))
-        return (p * q.sum(ctx.ax, keepdim=True) - q) * g, None, None, None, None, None
+        ax, q, q_sum = ctx.ax, ctx.q, ctx.q_sum
+        if STATE.grad_enabled:  # create_graph: Tensor ops, so that this gradient is differentiable
+            g = _grad_per_element(grad, ctx.reduction, ctx.count)
+            g = g.unsqueeze(ax) if ctx.reduction == "none" else g
+            q = Tensor._make(q)
+            dx = (input.softmax(ax) * Tensor._make(q_sum) - q) * g if cls.softmax else -q * g
+        else:  # the usual case: the same formula in numpy, with no graph nodes to build
+            g = grad._data / ctx.count if ctx.reduction == "mean" else grad._data
+            g = np.expand_dims(g, ax) if ctx.reduction == "none" else g
+            dx = Tensor._make(((np.exp(ctx.logp) * q_sum - q) if cls.softmax else -q) * g)
+        return dx, None, None, None, None, None
 
 
 class CrossEntropyLoss(NllLoss):
