@@ -354,7 +354,7 @@ class NllLoss(Op):
 
     input (N, C, d1, ...) or (C,), target (N, d1, ...) or (); positions whose target is
     ``ignore_index`` get loss 0, and 'mean' divides by Σ w[tᵢ] over the other positions.
-    ``CrossEntropyLoss`` reuses all of this, fusing log-softmax in front.
+    ``CrossEntropy`` reuses all of this, fusing log-softmax in front.
     """
 
     softmax = False
@@ -403,7 +403,7 @@ class NllLoss(Op):
         return dx, None, None, None, None, None
 
 
-class CrossEntropyLoss(NllLoss):
+class CrossEntropy(NllLoss):
     """ℓᵢ = -log softmax(xᵢ)[tᵢ] (weighted, smoothed), log-softmax and NLL fused in one numpy pass.
 
     Backward: (softmax(x) - one-hot) scaled by the target's weight, for the whole batch at once.
@@ -508,7 +508,7 @@ def cross_entropy(
     _check_smoothing(label_smoothing)
     _check_bounds(t, n_classes, ignore_index)
     smoothing = label_smoothing if label_smoothing > 0 else 0.0  # torch ignores ε ≤ 0
-    return CrossEntropyLoss.apply(input, t, weight, ignore_index, reduction, smoothing)
+    return CrossEntropy.apply(input, t, weight, ignore_index, reduction, smoothing)
 
 
 def _check_smoothing(label_smoothing):
