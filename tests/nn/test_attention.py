@@ -504,3 +504,56 @@ def test_encoder_layer_torch_parity_eval_with_dropout():
     em = nn.TransformerEncoderLayer(8, 4, 16, batch_first=True).eval()
     _copy_from_torch(tm, em)
     _run_both(torch, tm, em, [RNG.standard_normal((2, 5, 8))], {}, np.float32)
+
+
+# ---------------------------------------------------------------- decoder and full Transformer
+def test_generate_square_subsequent_mask():
+    m = nn.Transformer.generate_square_subsequent_mask(3)
+    assert m.dtype == edutorch.float32
+    np.testing.assert_array_equal(_np(m), [[0, -np.inf, -np.inf], [0, 0, -np.inf], [0, 0, 0]])
+    m64 = nn.Transformer.generate_square_subsequent_mask(2, dtype=edutorch.float64)
+    assert m64.dtype == edutorch.float64
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_decoder_layer_gradcheck(norm_first):
+    layer = _fill(nn.TransformerDecoderLayer(4, 2, 5, dropout=0.0, norm_first=norm_first))
+    tgt, memory = _t(RNG.standard_normal((3, 2, 4)), True), _t(RNG.standard_normal((4, 2, 4)), True)
+    tgt_mask = nn.Transformer.generate_square_subsequent_mask(3, dtype=edutorch.float64)
+    pad = _t(np.array([[0, 0, 0, 1], [0, 0, 0, 0]], bool))
+
+    def fn(tgt, memory, *ps):
+        return layer(tgt, memory, tgt_mask=tgt_mask, memory_key_padding_mask=pad)
+
+    assert gradcheck(fn, (tgt, memory) + tuple(layer.parameters()))
+
+
+def test_transformer_names_init_and_errors():
+    m = nn.Transformer(8, 2, 1, 1, 16)
+    keys = list(m.state_dict())
+    assert keys[0] == "encoder.layers.0.self_attn.in_proj_weight"
+    assert "decoder.layers.0.multihead_attn.out_proj.bias" in keys
+    assert keys[-2:] == ["decoder.norm.weight", "decoder.norm.bias"]
+    bound = math.sqrt(6 / (16 + 8))  # every matrix re-drawn by xavier_uniform_
+    assert np.abs(_np(m.encoder.layers[0].linear1.weight)).max() <= bound
+    with pytest.raises(RuntimeError, match="the batch number of src and tgt must be equal"):
+        m(edutorch.randn(3, 2, 8), edutorch.randn(3, 1, 8))
+    with pytest.raises(RuntimeError, match="the feature number of src and tgt must be equal"):
+        m(edutorch.randn(3, 2, 8), edutorch.randn(3, 2, 4))
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_transformer_torch_parity(batch_first):
+    torch = pytest.importorskip("torch")
+    kw = {"dropout": 0.0, "batch_first": batch_first}
+    tm = torch.nn.Transformer(4, 2, 2, 1, 6, **kw).double()
+    em = nn.Transformer(4, 2, 2, 1, 6, **kw).double()
+    assert repr(em) == repr(tm)
+    _copy_from_torch(tm, em)
+    shape = (lambda n: (2, n, 4)) if batch_first else (lambda n: (n, 2, 4))
+    src, tgt = RNG.standard_normal(shape(5)), RNG.standard_normal(shape(3))
+    mask = np.triu(np.full((3, 3), -np.inf), 1)
+    pad = np.array([[0, 0, 0, 1, 1], [0] * 5], bool)
+    call = {"tgt_mask": mask, "src_key_padding_mask": pad, "memory_key_padding_mask": pad}
+    _run_both(torch, tm, em, [src, tgt], call)
