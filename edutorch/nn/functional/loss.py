@@ -343,9 +343,8 @@ def _check_bounds(t, n_classes, ignore_index):
 
 
 def _log_softmax(x, axis):
-    shifted = x - x.max(
-        axis=axis, keepdims=True
-    )  # the largest logit becomes 0: exp cannot overflow
+    # subtract the largest logit first: exp then sees only numbers <= 0 and cannot overflow
+    shifted = x - x.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
