@@ -20,7 +20,7 @@ class Linear(Op):
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
         xd, w = x._data, weight._data
-        flat = xd.reshape(-1, xd.shape[-1])  # BLAS wants 2-D; reshape is free when contiguous
+        flat = xd.reshape(_rows(xd.shape), xd.shape[-1])  # BLAS wants 2-D; free when contiguous
         out = flat @ w.T
         if bias is not None:
             out += bias._data
@@ -30,11 +30,20 @@ class Linear(Op):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
-        g2 = grad.reshape(-1, weight.shape[0])
+        rows = _rows(x.shape)
+        g2 = grad.reshape(rows, weight.shape[0])
         gx = grad.matmul(weight) if need_x else None
-        gw = g2.t().mm(x.reshape(-1, x.shape[-1])) if need_w else None
+        gw = g2.t().mm(x.reshape(rows, x.shape[-1])) if need_w else None
         gb = g2.sum(0) if need_b else None
         return gx, gw, gb
+
+
+def _rows(shape):
+    """How many rows x has once its leading dims are flattened (explicit, so size 0 works)."""
+    n = 1
+    for s in shape[:-1]:
+        n *= s
+    return n
 
 
 _SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "half", "int64": "long"}
