@@ -17,6 +17,8 @@ import edutorch.nn as nn
 import edutorch.nn.functional as F
 from edutorch.autograd import gradcheck
 
+from .test_rnn import copy_from_torch, fill, sgd_losses
+
 RNG = np.random.default_rng(0)
 
 
@@ -33,16 +35,6 @@ def _np(t):
 def _softmax(x):
     e = np.exp(x - x.max(-1, keepdims=True))
     return e / e.sum(-1, keepdims=True)
-
-
-def _fill(module, seed=0, scale=0.5):
-    """Random float64 weights (biases and norms too), so tests do not depend on initialisers."""
-    module.double()
-    rng = np.random.default_rng(seed)
-    with edutorch.no_grad():
-        for p in module.parameters():
-            p.copy_(_t(rng.uniform(-scale, scale, p.shape)))
-    return module
 
 
 # ---------------------------------------------------------------- scaled_dot_product_attention
@@ -148,7 +140,7 @@ def _np_mha(m, query, key, value, bias=None):
 
 
 def test_mha_matches_numpy_heads():
-    m = _fill(nn.MultiheadAttention(6, 3))
+    m = fill(nn.MultiheadAttention(6, 3))
     query, key = RNG.standard_normal((4, 2, 6)), RNG.standard_normal((5, 2, 6))
     out, w = m(_t(query), _t(key), _t(key))
     want, want_w = _np_mha(m, query, key, key)
@@ -159,7 +151,7 @@ def test_mha_matches_numpy_heads():
 
 
 def test_mha_masks_match_numpy():
-    m = _fill(nn.MultiheadAttention(4, 2))
+    m = fill(nn.MultiheadAttention(4, 2))
     query, key = RNG.standard_normal((3, 2, 4)), RNG.standard_normal((5, 2, 4))
     padding = np.array([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]], bool)  # True = padding, ignored
     blocked = np.array([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 0, 0, 0, 0]], bool)
@@ -182,7 +174,7 @@ def test_mha_masks_match_numpy():
 
 
 def test_mha_batch_first_and_unbatched():
-    m = _fill(nn.MultiheadAttention(4, 2, batch_first=True))
+    m = fill(nn.MultiheadAttention(4, 2, batch_first=True))
     x = RNG.standard_normal((2, 3, 4))
     out, w = m(_t(x), _t(x), _t(x))
     want, want_w = _np_mha(m, x.transpose(1, 0, 2), *[x.transpose(1, 0, 2)] * 2)
@@ -236,7 +228,7 @@ def _self_attention_inputs(case):
 @pytest.mark.parametrize("case", list(MHA_CASES))
 def test_mha_gradcheck(case):
     m, _, arrays, kw = _self_attention_inputs(case)
-    _fill(m)
+    fill(m)
     inputs = tuple(_t(a, True) for a in arrays)
     kw = {k: _t(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
 
@@ -317,7 +309,7 @@ def _np_layer_norm(x, w, b, eps=1e-5):
 
 
 def test_encoder_layer_matches_numpy():
-    layer = _fill(nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0))
+    layer = fill(nn.TransformerEncoderLayer(4, 2, dim_feedforward=6, dropout=0.0))
     x = RNG.standard_normal((3, 2, 4))
     sa, _ = _np_mha(layer.self_attn, x, x, x)
     p = {k: _np(v) for k, v in layer.state_dict().items()}
@@ -364,7 +356,7 @@ def _encoder_call(layer_kw, call, N=2, L=3, E=4):
 @pytest.mark.parametrize("case", list(ENCODER_CASES))
 def test_encoder_layer_gradcheck(case):
     layer_kw, call = ENCODER_CASES[case]
-    layer = _fill(nn.TransformerEncoderLayer(4, 2, 5, dropout=0.0, **layer_kw))
+    layer = fill(nn.TransformerEncoderLayer(4, 2, 5, dropout=0.0, **layer_kw))
     x, kw = _encoder_call(layer_kw, call)
     kw = {("src_mask" if k == "mask" else k): _t(v) if isinstance(v, np.ndarray) else v
           for k, v in kw.items()}  # fmt: skip
@@ -382,7 +374,7 @@ def test_encoder_stacks_independent_copies():
     assert enc.layers[0].linear1.weight is not layer.linear1.weight  # deep copies
     assert enc.layers[0].linear1.weight is not enc.layers[1].linear1.weight
     np.testing.assert_array_equal(_np(enc.layers[1].linear1.weight), _np(layer.linear1.weight))
-    _fill(enc)
+    fill(enc)
     x = _t(RNG.standard_normal((3, 2, 4)))
     want = enc.norm(enc.layers[1](enc.layers[0](x)))
     np.testing.assert_allclose(_np(enc(x)), _np(want), atol=1e-14)
@@ -397,27 +389,13 @@ def test_tiny_transformer_learns():
     params = list(embed.parameters()) + list(enc.parameters()) + list(head.parameters())
     tokens = RNG.integers(0, 5, (16, 4))
     x, y = edutorch.tensor(np.eye(5, dtype=np.float32)[tokens]), edutorch.tensor(tokens)
-    losses = []
-    for _ in range(40):
-        logits = head(enc(embed(x)))
-        loss = F.cross_entropy(logits.reshape(-1, 5), y.reshape(-1))
-        for p in params:
-            p.grad = None
-        loss.backward()
-        with edutorch.no_grad():
-            for p in params:
-                p -= 0.1 * p.grad
-        losses.append(loss.item())
+    losses = sgd_losses(
+        lambda: F.cross_entropy(head(enc(embed(x))).reshape(-1, 5), y.reshape(-1)), params, 40
+    )
     assert losses[-1] < 0.5 * losses[0]
 
 
 # ---------------------------------------------------------------- parity with torch
-def _copy_from_torch(tm, em):
-    sd = tm.state_dict()
-    assert list(sd) == list(em.state_dict())
-    em.load_state_dict({k: edutorch.tensor(v.detach().numpy()) for k, v in sd.items()})
-
-
 def _close(a, b, tol=1e-10):
     np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=tol, atol=tol)
 
@@ -450,7 +428,7 @@ def test_mha_torch_parity(case):
     em, ctor, arrays, kw = _self_attention_inputs(case)
     tm = torch.nn.MultiheadAttention(4, 2, **ctor).double()
     em.double()
-    _copy_from_torch(tm, em)
+    copy_from_torch(tm, em)
     _run_both(torch, tm, em, arrays, kw)
 
 
@@ -460,7 +438,7 @@ def test_mha_torch_parity_float32_and_nan_rows():
     explicit softmax), and the sdpa path (need_weights=False) gives zeros in both."""
     torch = pytest.importorskip("torch")
     tm, em = torch.nn.MultiheadAttention(4, 2), nn.MultiheadAttention(4, 2)
-    _copy_from_torch(tm, em)
+    copy_from_torch(tm, em)
     arrays, kw = _mha_args(4, 2, 3, 4, 4, 4, False, {"key_padding_mask": "pad"})
     _run_both(torch, tm, em, arrays, kw, np.float32)
     x = RNG.standard_normal((3, 2, 4)).astype(np.float32)
@@ -492,7 +470,7 @@ def test_encoder_torch_parity(case):
     em = nn.TransformerEncoder(
         nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, **layer_kw), 2, norm=nn.LayerNorm(4)
     ).double()
-    _copy_from_torch(tm, em)
+    copy_from_torch(tm, em)
     x, kw = _encoder_call(layer_kw, call)
     _run_both(torch, tm, em, [x], kw)
 
@@ -502,7 +480,7 @@ def test_encoder_layer_torch_parity_eval_with_dropout():
     torch = pytest.importorskip("torch")
     tm = torch.nn.TransformerEncoderLayer(8, 4, 16, batch_first=True).eval()
     em = nn.TransformerEncoderLayer(8, 4, 16, batch_first=True).eval()
-    _copy_from_torch(tm, em)
+    copy_from_torch(tm, em)
     _run_both(torch, tm, em, [RNG.standard_normal((2, 5, 8))], {}, np.float32)
 
 
@@ -517,7 +495,7 @@ def test_generate_square_subsequent_mask():
 
 @pytest.mark.parametrize("norm_first", [False, True])
 def test_decoder_layer_gradcheck(norm_first):
-    layer = _fill(nn.TransformerDecoderLayer(4, 2, 5, dropout=0.0, norm_first=norm_first))
+    layer = fill(nn.TransformerDecoderLayer(4, 2, 5, dropout=0.0, norm_first=norm_first))
     tgt, memory = _t(RNG.standard_normal((3, 2, 4)), True), _t(RNG.standard_normal((4, 2, 4)), True)
     tgt_mask = nn.Transformer.generate_square_subsequent_mask(3, dtype=edutorch.float64)
     pad = _t(np.array([[0, 0, 0, 1], [0, 0, 0, 0]], bool))
@@ -550,7 +528,7 @@ def test_transformer_torch_parity(batch_first):
     tm = torch.nn.Transformer(4, 2, 2, 1, 6, **kw).double()
     em = nn.Transformer(4, 2, 2, 1, 6, **kw).double()
     assert repr(em) == repr(tm)
-    _copy_from_torch(tm, em)
+    copy_from_torch(tm, em)
     shape = (lambda n: (2, n, 4)) if batch_first else (lambda n: (n, 2, 4))
     src, tgt = RNG.standard_normal(shape(5)), RNG.standard_normal(shape(3))
     mask = np.triu(np.full((3, 3), -np.inf), 1)

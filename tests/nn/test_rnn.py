@@ -27,8 +27,8 @@ def _sig(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _fill(module, seed=0, scale=0.5):
-    """Random float64 weights, so tests do not depend on the initialiser."""
+def fill(module, seed=0, scale=0.5):
+    """Random float64 weights (biases, norms too), so tests do not depend on the initialiser."""
     module.double()
     rng = np.random.default_rng(seed)
     with edutorch.no_grad():
@@ -64,7 +64,7 @@ CELLS = {  # mode -> (class, gates)
 def _cell(mode, input_size=3, hidden_size=4, bias=True):
     cls, _ = CELLS[mode]
     kw = {"nonlinearity": mode} if cls is nn.RNNCell else {}
-    return _fill(cls(input_size, hidden_size, bias=bias, **kw))
+    return fill(cls(input_size, hidden_size, bias=bias, **kw))
 
 
 def _weights(m, prefix="", suffix=""):
@@ -202,7 +202,7 @@ def _np_layers(m, mode, x, h0, c0):
     "kw", [{}, {"num_layers": 2, "bidirectional": True}, {"batch_first": True, "bias": False}]
 )
 def test_layer_matches_numpy_reference(mode, kw):
-    m = _fill(_layer(mode, 3, 4, **kw))
+    m = fill(_layer(mode, 3, 4, **kw))
     D = 2 if m.bidirectional else 1
     x = RNG.standard_normal((5, 2, 3))
     h0, c0 = RNG.standard_normal((2, D * m.num_layers, 2, 4))
@@ -231,7 +231,7 @@ GRAD_CASES = [
     "kw,with_state", GRAD_CASES, ids=["plain", "2layers+h0", "bi+bf", "nobias"]
 )
 def test_layer_gradcheck(mode, kw, with_state):
-    m = _fill(_layer(mode, 2, 2, **kw))
+    m = fill(_layer(mode, 2, 2, **kw))
     D = 2 if m.bidirectional else 1
     x = _t(RNG.standard_normal((3, 2, 2)), True)
     n = 3 if m.batch_first else 2
@@ -256,7 +256,7 @@ def test_layer_gradcheck(mode, kw, with_state):
 
 @pytest.mark.parametrize("mode", ["lstm", "gru"])
 def test_layer_unbatched_matches_batch_of_one(mode):
-    m = _fill(_layer(mode, 3, 4, num_layers=2, bidirectional=True, batch_first=True))
+    m = fill(_layer(mode, 3, 4, num_layers=2, bidirectional=True, batch_first=True))
     x = RNG.standard_normal((5, 3))
     h0 = RNG.standard_normal((4, 4))
     state = (_t(h0), _t(h0 * 0.5)) if mode == "lstm" else _t(h0)
@@ -351,7 +351,7 @@ def test_layer_errors():
 def test_dropout_between_layers_only_in_training():
     """p=1 zeroes layer 0's output: layer 1 then sees zeros (its h_n is that of a zero input),
     while layer 0's own h_n is untouched; in eval mode nothing is dropped."""
-    m = _fill(nn.GRU(3, 4, num_layers=2, dropout=1.0))
+    m = fill(nn.GRU(3, 4, num_layers=2, dropout=1.0))
     x = _t(RNG.standard_normal((5, 2, 3)))
     m.eval()
     out_eval, h_eval = m(x)
@@ -372,23 +372,28 @@ def test_float32_training_step_runs_and_learns():
     head = edutorch.nn.Parameter(edutorch.zeros(8))
     x = edutorch.randn(16, 6, 2)
     y = x.sum((1, 2))  # learn to add up the sequence
-    params = list(m.parameters()) + [head]
+    losses = sgd_losses(lambda: ((m(x)[0][:, -1] @ head - y) ** 2).mean(), [*m.parameters(), head])
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def sgd_losses(loss_fn, params, steps=30, lr=0.1):
+    """Plain gradient descent on ``loss_fn()``; returns the loss at each step."""
     losses = []
-    for _ in range(30):
-        out, _ = m(x)
-        loss = ((out[:, -1] @ head - y) ** 2).mean()
+    for _ in range(steps):
+        loss = loss_fn()
         for p in params:
             p.grad = None
         loss.backward()
         with edutorch.no_grad():
             for p in params:
-                p -= 0.1 * p.grad
+                p -= lr * p.grad
         losses.append(loss.item())
-    assert losses[-1] < 0.5 * losses[0]
+    return losses
 
 
 # ---------------------------------------------------------------- parity with torch
-def _copy_from_torch(tm, em):
+def copy_from_torch(tm, em):
+    """Load torch module ``tm``'s state_dict into ``em``; the keys must be the same, in order."""
     sd = tm.state_dict()
     assert list(sd) == list(em.state_dict())
     em.load_state_dict({k: edutorch.tensor(v.detach().numpy()) for k, v in sd.items()})
@@ -417,7 +422,7 @@ def test_layer_torch_parity(mode, kw, with_state, dtype):
     tkw = dict(kw, nonlinearity=mode) if mode in ("tanh", "relu") else kw
     tm = getattr(tcls[mode](3, 4, **tkw), dtype)()
     em = getattr(_layer(mode, 3, 4, **kw), dtype)()
-    _copy_from_torch(tm, em)
+    copy_from_torch(tm, em)
     tol = 1e-12 if dtype == "double" else 2e-5
     D = 2 if em.bidirectional else 1
     npdt = np.float64 if dtype == "double" else np.float32
@@ -452,7 +457,7 @@ def test_cell_torch_parity(mode):
     tkw = {"nonlinearity": mode} if mode in ("tanh", "relu") else {}
     tm = tcls.get(mode, torch.nn.GRUCell)(3, 4, **tkw).double()
     em = _cell(mode)
-    _copy_from_torch(tm, em)
+    copy_from_torch(tm, em)
     x, h, c = RNG.standard_normal((2, 3)), RNG.standard_normal((2, 4)), RNG.standard_normal((2, 4))
     tx, th, tc = (torch.tensor(a, requires_grad=True) for a in (x, h, c))
     ex, eh, ec = (_t(a, True) for a in (x, h, c))
