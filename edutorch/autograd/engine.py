@@ -53,9 +53,9 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
         while heap:
             node = heapq.heappop(heap)[2]
             grads = buffers.pop(node, None)
-            if grads is not None:
+            if grads is not None and (node.pre_hooks or node.retained or capture):
                 grads = _before_node(node, grads, capture, captured)
-            if grads is not None and any(g is not None for g in grads):
+            if grads is not None and (grads[0] is not None or any(g is not None for g in grads)):
                 input_grads = _call_backward(node, grads)
                 if not retain_graph:
                     node.release()
@@ -136,7 +136,7 @@ def _before_node(node, grads, capture, captured):
 
 
 def _call_backward(node, grads):
-    if node.materialize_grads and any(g is None for g in grads):
+    if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
         grads = [g if g is not None else _zeros_like_output(node, nr) for nr, g in enumerate(grads)]
     result = node.fn.backward(node, *grads)
     if not isinstance(result, tuple):
@@ -179,11 +179,13 @@ def _zeros_like_output(node, nr):
 
 def _fit_to(g, inp):
     """Sum a gradient back to its input's shape (undoing broadcasting) and match its dtype."""
-    if not hasattr(g, "_data"):
-        raise TypeError(f"backward must return Tensors or None, got {type(g).__name__}")
-    if g._data.shape != inp._data.shape:
-        g = g.sum_to_size(inp._data.shape)
-    if g._data.dtype != inp._data.dtype:
+    try:
+        data, want = g._data, inp._data
+    except AttributeError:
+        raise TypeError(f"backward must return Tensors or None, got {type(g).__name__}") from None
+    if data.shape != want.shape:
+        g = g.sum_to_size(want.shape)
+    if data.dtype != want.dtype:
         g = g.to(inp.dtype)
     return g
 

@@ -27,29 +27,31 @@ class Node:
     """
 
     __slots__ = (
-        "fn", "inputs", "edges", "needs_input_grad", "seq", "location", "outputs",
-        "_saved", "_saved_versions", "_freed", "pre_hooks", "retained", "non_differentiable",
-        "materialize_grads", "__dict__", "__weakref__",
+        "fn", "inputs", "edges", "needs_input_grad", "tracking", "seq", "outputs", "_saved",
+        "_saved_versions", "__dict__", "__weakref__",
     )  # fmt: skip
+
+    # rarely changed, so class-level defaults: a node stores its own value only when it differs
+    location = None
+    _freed = False
+    pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
+    retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
+    non_differentiable = ()
+    materialize_grads = True
 
     def __init__(self, fn, inputs):
         self.fn = fn
         self.inputs = inputs
         self.seq = next(_sequence)
-        self.location = None
         self._saved = ()
-        self._saved_versions = ()
-        self._freed = False
-        self.pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
-        self.retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
-        self.non_differentiable = ()
-        self.materialize_grads = True
 
     # --- what forward uses -------------------------------------------------------------------
     def save_for_backward(self, *tensors):
         """Keep tensors for backward; an in-place change to one of them is detected later."""
+        if not self.tracking:
+            return  # no backward will run: keep nothing (the no-grad path stays cheap)
         self._saved = tensors
-        self._saved_versions = tuple(t._vc[0] if t is not None else 0 for t in tensors)
+        self._saved_versions = [t._vc[0] if t is not None else 0 for t in tensors]
 
     def mark_non_differentiable(self, *tensors):
         self.non_differentiable = tuple(id(t) for t in tensors)
@@ -163,6 +165,14 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = Node(cls, args)
+        # which inputs want a gradient is known before forward runs, as in torch
+        if STATE.grad_enabled:
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+            ctx.tracking = True in needs
+        else:
+            needs = (False,) * len(args)
+            ctx.tracking = False
+        ctx.needs_input_grad = needs
         if cls.builtin:
             raw = cls.forward(ctx, *args, **kwargs)
         else:
@@ -201,13 +211,6 @@ Tensor = None  # set by edutorch._tensor once the class exists (avoids a circula
 
 def _connect(cls, ctx, args, raw):
     """Wrap the forward result in Tensors and, if a gradient may flow, attach ``ctx`` as grad_fn."""
-    needs_grad = False
-    if STATE.grad_enabled:
-        needs = []
-        for a in args:
-            flag = isinstance(a, Tensor) and a._requires_grad
-            needs.append(flag)
-            needs_grad = needs_grad or flag
     if type(raw) is np.ndarray:  # the common case: one array out
         out = Tensor._make(raw)
         outputs = [out]
@@ -217,11 +220,12 @@ def _connect(cls, ctx, args, raw):
         outputs = _wrap_outputs(cls, ctx, (raw,) if single else raw)
     if cls.view_of is not None:
         outputs[0]._vc = args[cls.view_of]._vc  # a view and its base share one version counter
-    if needs_grad:
-        ctx.needs_input_grad = tuple(needs)
+    if ctx.tracking:
         ctx.edges = tuple(
-            ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1)) if n else None
-            for a, n in zip(args, needs)
+            [
+                ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1)) if n else None
+                for a, n in zip(args, ctx.needs_input_grad)
+            ]
         )
         refs = []
         for t in outputs:
@@ -235,9 +239,6 @@ def _connect(cls, ctx, args, raw):
             from .anomaly import user_location
 
             ctx.location = user_location()
-    else:
-        ctx.needs_input_grad = (False,) * len(args)
-        ctx._saved = ()  # nothing will run backward: let saved tensors go now
     tracer = STATE.tracer
     if tracer is not None:
         tracer.on_forward(ctx, args, outputs)

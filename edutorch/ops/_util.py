@@ -26,6 +26,8 @@ def binary_operands(a, b, op, to_float=False):
     if isinstance(a, Tensor) and xa.dtype.kind == "f":
         if (isinstance(b, Tensor) and xb.dtype == xa.dtype) or type(b) in (float, int):
             return xa, xb
+    elif type(a) in (float, int) and isinstance(b, Tensor) and xb.dtype.kind == "f":
+        return xa, xb  # a Python number with a float tensor (1 - x): the tensor's dtype wins
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(f"{op}(): expected at least one Tensor argument")
     if isinstance(a, np.generic):

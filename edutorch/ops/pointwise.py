@@ -30,6 +30,21 @@ def _float_input(x, op):
     return d
 
 
+def _save_operands(ctx, a, b):
+    """Keep both operands for backward: tensors as saved tensors (so in-place changes to them are
+    caught), Python numbers as they are."""
+    if ctx.tracking:
+        ta = a if isinstance(a, Tensor) else None
+        tb = b if isinstance(b, Tensor) else None
+        ctx.save_for_backward(ta, tb)
+        ctx.scalars = (a, b)
+
+
+def _saved_operands(ctx):
+    a, b = ctx.saved_tensors
+    return (ctx.scalars[0] if a is None else a), (ctx.scalars[1] if b is None else b)
+
+
 # ---------------------------------------------------------------- arithmetic
 
 
@@ -75,15 +90,12 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         return _binary(np.multiply, a, b, "mul")
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
+        a, b = _saved_operands(ctx)
         need_a, need_b = ctx.needs_input_grad[:2]
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
@@ -95,15 +107,12 @@ class Div(Op):
     def forward(ctx, a, b, rounding_mode=None):
         if rounding_mode is not None:
             return _rounded_div(a, b, rounding_mode)
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         return _binary(np.true_divide, a, b, "div", to_float=True)
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
+        a, b = _saved_operands(ctx)
         need_a, need_b = ctx.needs_input_grad[:2]
         ga = grad / b if need_a else None
         gb = -grad * a / (b * b) if need_b else None
@@ -140,15 +149,12 @@ class Remainder(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         return _binary(np.remainder, a, b, "remainder")
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
+        a, b = _saved_operands(ctx)
         gb = -grad * (a / b).floor() if ctx.needs_input_grad[1] else None
         return grad, gb
 
@@ -170,15 +176,12 @@ class Pow(Op):
             out = np.power(x, y)
         except ValueError:
             raise broadcast_error(a, b) from None
-        ctx.save_for_backward(*(t if isinstance(t, Tensor) else None for t in (a, b)))
-        ctx.scalars = (a, b)
+        _save_operands(ctx, a, b)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        a = ctx.scalars[0] if a is None else a
-        b = ctx.scalars[1] if b is None else b
+        a, b = _saved_operands(ctx)
         need_a, need_b = ctx.needs_input_grad[:2]
         ga = gb = None
         if need_a:
