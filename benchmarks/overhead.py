@@ -21,7 +21,7 @@ import edutorch  # noqa: E402
 
 
 def chain(T, n_ops):
-    """A forward+backward step: ``n_ops`` elementwise ops (a mix of the common ones) and backward."""
+    """A step: ``n_ops`` elementwise ops (a mix of the common ones), then backward."""
     x = T.randn(4, 4, requires_grad=True)
     w = T.randn(4, 4)
 
