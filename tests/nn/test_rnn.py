@@ -471,3 +471,14 @@ def test_cell_torch_parity(mode):
         _close(a.grad, b.grad, 1e-12)
     for tp, ep in zip(tm.parameters(), em.parameters()):
         _close(ep.grad, tp.grad, 1e-12)
+
+
+def test_double_backward():
+    """Second derivatives flow through the cells and the time loop (create_graph=True)."""
+    from edutorch.autograd import gradgradcheck
+
+    cell = fill(nn.LSTMCell(2, 2))
+    x, h = _t(RNG.standard_normal((2, 2)), True), _t(RNG.standard_normal((2, 2)), True)
+    assert gradgradcheck(lambda x, h: edutorch.cat(cell(x, (h, h)), -1), (x, h))
+    gru = fill(nn.GRU(2, 2, bidirectional=True))
+    assert gradgradcheck(lambda x: gru(x)[0], (_t(RNG.standard_normal((3, 1, 2)), True),))
