@@ -397,10 +397,13 @@ class Module:
 
     def state_dict(self, *, destination=None, prefix: str = "", keep_vars: bool = False):
         """OrderedDict of every parameter and persistent buffer, named like ``fc1.weight``:
-        this module's parameters, then its buffers, then each child's in turn. Values are detached
-        tensors sharing memory with the model."""
+        this module's parameters, then its buffers, then each child's in turn. Values are
+        detached tensors sharing memory with the model; ``._metadata`` holds format versions."""
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = {"version": self._version}
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
@@ -446,7 +449,10 @@ class Module:
                 continue
             try:
                 with no_grad():
-                    param.copy_(value)
+                    if local_metadata.get("assign_to_params_buffers", False):
+                        _assign(self, name, param, value)
+                    else:
+                        param.copy_(value)
             except Exception as ex:
                 error_msgs.append(
                     f'While copying the parameter named "{key}", whose dimensions in the model are '
@@ -463,20 +469,21 @@ class Module:
                         unexpected_keys.append(key)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
-        """Copy values from ``state_dict`` into this model's tensors (in place).
+        """Copy values from ``state_dict`` into this model's tensors (in place; with
+        ``assign=True`` the model takes the checkpoint's tensors themselves instead).
 
         Returns ``(missing_keys, unexpected_keys)``; with ``strict=True`` any mismatch raises a
         RuntimeError listing missing keys, unexpected keys and size mismatches.
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        if assign:
-            raise NotImplementedError("load_state_dict(assign=True) is not supported by edutorch")
         metadata = getattr(state_dict, "_metadata", None) or {}
         missing, unexpected, errors = [], [], []
 
         def load(module, local_state, prefix=""):
-            meta = metadata.get(prefix[:-1], {})
+            meta = dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                meta["assign_to_params_buffers"] = True
             module._load_from_state_dict(
                 local_state, prefix, meta, True, missing, unexpected, errors
             )
@@ -628,6 +635,13 @@ def _check_name(module, name, kind, store):
         raise KeyError(f'{kind} name can\'t be empty string ""')
     if hasattr(module, name) and name not in store:
         raise KeyError(f"attribute '{name}' already exists")
+
+
+def _assign(module, name, old, value):
+    """load_state_dict(assign=True): keep the checkpoint's tensor itself, not a copy of it."""
+    if isinstance(old, Parameter):
+        value = value if isinstance(value, Parameter) else Parameter(value, old.requires_grad)
+    setattr(module, name, value)
 
 
 def _remove_from(module, name, *stores):

@@ -259,6 +259,23 @@ def test_load_state_dict_strict_errors_match_torch():
     assert repr(ours) == repr(theirs)
 
 
+def test_state_dict_metadata_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _net(edutorch).state_dict(), _net(torch).state_dict()
+    assert dict(ours._metadata) == {
+        k: {"version": v["version"]} for k, v in theirs._metadata.items()
+    }
+
+
+def test_load_state_dict_assign_takes_the_tensors():
+    m = nn.Linear(2, 2)
+    m.register_buffer("buf", edutorch.zeros(2))
+    w, b = edutorch.ones(2, 2), edutorch.full((2,), 3.0)
+    m.load_state_dict({"weight": w, "bias": b, "buf": b}, assign=True)
+    assert isinstance(m.weight, Parameter) and m.weight.requires_grad
+    assert m.weight.data_ptr() == w.data_ptr() and m.buf is b
+
+
 def test_load_state_dict_type_errors():
     m = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="Expected state_dict to be dict-like"):
