@@ -15,6 +15,7 @@ from .._creation import empty, zeros
 from ..ops import cat, stack
 from . import init
 from .functional import rnn as F
+from .functional.dropout import dropout
 from .module import Module
 from .parameter import Parameter
 
@@ -281,8 +282,6 @@ class RNNBase(Module):
         finals = []  # final state of each (layer, direction), in h_n's order
         for layer in range(self.num_layers):
             if layer > 0 and self.dropout > 0 and self.training:
-                from .functional.dropout import dropout  # (late: a sibling layer family)
-
                 x = dropout(x, self.dropout)  # between layers only, never after the last
             outputs = []
             for direction in range(directions):

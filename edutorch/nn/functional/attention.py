@@ -14,6 +14,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...ops import softmax
+from .dropout import dropout
 from .linear import _SCALAR_NAMES, linear
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
@@ -52,8 +53,6 @@ def _attend(q, k, v, bias, dropout_p, scale, safe):
     else:
         weights = softmax(scores, -1)
     if dropout_p > 0.0:
-        from .dropout import dropout  # (imported late: dropout.py is a sibling file)
-
         weights = dropout(weights, dropout_p)
     return weights.matmul(v), weights
 
