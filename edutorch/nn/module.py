@@ -657,7 +657,7 @@ def _length(result):
     return len(result) if isinstance(result, tuple) else 1
 
 
-class _BackwardHookFunction(Function):
+class BackwardHookFunction(Function):
     """Identity on tensors; its backward is where a module's backward hooks see the gradients.
 
     One is placed on the module's inputs and one on its outputs (as torch does): the outputs' node
@@ -693,7 +693,7 @@ class _BackwardHook:
         index = [i for i, v in enumerate(values) if isinstance(v, Tensor) and v.requires_grad]
         if not index or not STATE.grad_enabled:
             return None, values
-        wrapped = _BackwardHookFunction.apply(state, is_input, *(values[i] for i in index))
+        wrapped = BackwardHookFunction.apply(state, is_input, *(values[i] for i in index))
         values = list(values)
         for i, w in zip(index, wrapped):
             values[i] = w

@@ -155,6 +155,19 @@ def test_activation_module_matches_functional_and_torch_repr(name):
     assert list(module.parameters()) == [] and module.state_dict() == {}
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_activation_gradient_at_kinks_matches_torch(name):
+    torch = pytest.importorskip("torch")
+    fn, _, kinks = ACTIVATIONS[name]
+    if not kinks:
+        return
+    arr = np.array(kinks + [k + d for k in kinks for d in (-1e-3, 1e-3)])
+    x, tx = edutorch.tensor(arr, requires_grad=True), torch.tensor(arr, requires_grad=True)
+    fn(F, x).sum().backward()
+    fn(torch.nn.functional, tx).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
 def test_activation_repr_with_arguments_match_torch():
     torch = pytest.importorskip("torch")
     for make in (
