@@ -117,13 +117,15 @@ class _Geometry:
         return np.ascontiguousarray(view).reshape(n, c * self.K, self.L)
 
     def grad_rows(self, grad):
-        """grad (N, O, *out) laid out as (N, O, L) on the output grid (junk columns zero)."""
+        """grad (N, O, *out) laid out as (N, O, L) on the output grid, zero where it has no value:
+        the junk columns, and outputs a transposed conv's output_padding left out."""
         n, o = grad.shape[:2]
-        if self.flat and self.junk:
-            g = np.zeros((n, o, self.out[0]) + self.padded[1:], dtype=grad.dtype)
-            g[(slice(None),) * 3 + tuple(slice(0, s) for s in self.out[1:])] = grad
-            return g.reshape(n, o, self.L)
-        return np.ascontiguousarray(grad).reshape(n, o, self.L)
+        grid = (self.out[0],) + self.padded[1:] if self.flat else self.out
+        if grad.shape[2:] == grid:
+            return np.ascontiguousarray(grad).reshape(n, o, self.L)
+        g = np.zeros((n, o) + grid, dtype=grad.dtype)
+        g[(slice(None), slice(None)) + tuple(slice(0, s) for s in grad.shape[2:])] = grad
+        return g.reshape(n, o, self.L)
 
     def rows_to_output(self, rows, bias):
         """(N, O, L) matmul result -> contiguous (N, O, *out) + bias (fused into the copy)."""

@@ -85,7 +85,7 @@ class ConvolutionTranspose(Op):
         need_g, need_w, need_b = ctx.needs_input_grad[:3]
         gg = gw = gb = None
         if need_g:
-            gg = Convolution.apply(grad, weight, None, *ctx.conv)
+            gg = _crop(Convolution.apply(grad, weight, None, *ctx.conv), g.shape)
         if need_w:
             gw = ConvolutionWeight.apply(grad, g, tuple(weight.shape), *ctx.conv, None)
         if need_b:
@@ -120,8 +120,16 @@ class ConvolutionWeight(Op):
         if need_x:
             gx = ConvolutionTranspose.apply(g, grad, None, *ctx.conv, tuple(x.shape))
         if need_g:
-            gg = Convolution.apply(x, grad, None, *ctx.conv)
+            gg = _crop(Convolution.apply(x, grad, None, *ctx.conv), g.shape)
         return gx, gg
+
+
+def _crop(y, shape):
+    """A conv output cut to ``shape``: a transposed conv's output_padding may reach past the
+    last position a window covers, and those extra outputs had no input."""
+    if tuple(y.shape) == tuple(shape):
+        return y
+    return y[(slice(None), slice(None)) + tuple(slice(0, s) for s in shape[2:])]
 
 
 # ------------------------------------------------------------------------------ argument checks
