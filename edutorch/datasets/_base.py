@@ -9,6 +9,15 @@ from ..utils.data import Dataset
 from ._split import split_indices
 
 
+def apply_transforms(dataset, x, y):
+    """(dataset.transform(x), dataset.target_transform(y)), each only if it is not None."""
+    if dataset.transform is not None:
+        x = dataset.transform(x)
+    if dataset.target_transform is not None:
+        y = dataset.target_transform(y)
+    return x, y
+
+
 class ArrayDataset(Dataset):
     """Item i is ``(transform(x[i]), target_transform(y[i]))``, tensors sharing the arrays' memory.
 
@@ -31,11 +40,7 @@ class ArrayDataset(Dataset):
         # [index, ...] keeps a 0-d label an array (a tensor of shape ()) instead of a numpy scalar
         x = Tensor._make(self.data._data[index, ...])
         y = Tensor._make(self.targets._data[index, ...])
-        if self.transform is not None:
-            x = self.transform(x)
-        if self.target_transform is not None:
-            y = self.target_transform(y)
-        return x, y
+        return apply_transforms(self, x, y)
 
     def split(self, test_fraction=0.2, seed=0):
         """(train, test): a random ``test_fraction`` of the samples is held out (not stratified)."""

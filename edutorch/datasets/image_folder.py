@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..utils.data import Dataset
+from ._base import apply_transforms
 
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
@@ -113,12 +114,7 @@ class DatasetFolder(Dataset):
 
     def __getitem__(self, index):
         path, target = self.samples[index]
-        sample = self.loader(path)
-        if self.transform is not None:
-            sample = self.transform(sample)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return sample, target
+        return apply_transforms(self, self.loader(path), target)
 
     def __repr__(self) -> str:
         name = type(self).__name__

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..utils.data import Dataset
+from ._base import apply_transforms
 
 # IDX header byte 3 -> element type; multi-byte types are stored big-endian
 _IDX_TYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -107,11 +108,7 @@ class MNIST(Dataset):
 
     def __getitem__(self, index):
         img, target = self.data._data[index], int(self.targets._data[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return apply_transforms(self, img, target)
 
     def __repr__(self) -> str:
         split = "Train" if self.train else "Test"

@@ -98,6 +98,7 @@ def _train_small_cnn(lib):
         return (model(xt).argmax(1) == yt).float().mean().item()
 
 
+@pytest.mark.slow
 def test_a_small_torch_cnn_learns_the_glyphs():
     """Guards the data itself (learnable, not too hard), whatever state edutorch's conv is in."""
     torch = pytest.importorskip("torch")
