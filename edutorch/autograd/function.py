@@ -13,6 +13,7 @@ import weakref
 
 import numpy as np
 
+from .. import _dtype
 from .grad_mode import STATE, no_grad
 
 _sequence = itertools.count()  # creation order: the engine runs newest nodes first, as torch does
@@ -174,7 +175,11 @@ class Function:
             ctx.tracking = False
         ctx.needs_input_grad = needs
         if cls.builtin:
-            raw = cls.forward(ctx, *args, **kwargs)
+            try:
+                raw = cls.forward(ctx, *args, **kwargs)
+            except AttributeError:
+                _check_tensor_args(cls, args)  # a str/None/list where a Tensor belongs: say so
+                raise
         else:
             with no_grad():
                 raw = cls.forward(ctx, *args, **kwargs)
@@ -196,6 +201,20 @@ class Op(Function):
     @classmethod
     def node_name(cls) -> str:
         return cls.__name__ + "Backward0"
+
+
+def _check_tensor_args(cls, args):
+    """Raise torch's TypeError for the first argument that is neither a Tensor nor a plain value
+    (number, shape, dtype) an op takes; a forward that hit ``x._data`` on it lands here."""
+    for pos, a in enumerate(args):
+        if a is None and pos > 0:
+            continue  # optional arguments (clamp's min/max, dtype) may be None
+        if not isinstance(a, (Tensor, int, float, tuple, slice, _dtype.dtype)):
+            name = "input" if pos == 0 else f"argument {pos + 1}"
+            raise TypeError(
+                f"{cls.op_name()}(): argument '{name}' (position {pos + 1}) must be Tensor, "
+                f"not {type(a).__name__}"
+            )
 
 
 def _unwrap_outputs(raw):

@@ -262,8 +262,12 @@ def _compare(ufunc, name):
     def op(input, other):
         from ._util import binary_operands, broadcast_error
 
-        if other is None:  # `t == None` is plain False in torch, not an error
-            return name == "ne"
+        if not isinstance(other, (Tensor, int, float, np.number)):
+            if name in ("eq", "ne"):  # `t == None` or `t == "a"` is plain False, as in Python
+                return name == "ne"
+            raise TypeError(
+                f"{name}(): argument 'other' must be Tensor or Number, not {type(other).__name__}"
+            )
 
         x, y = binary_operands(input, other, name)
         try:
@@ -347,6 +351,7 @@ def prod(input, dim=None, keepdim=False, dtype=None):
 
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Σ(x - mean)² / (n - correction); correction defaults to 1 (Bessel's correction)."""
+    _check_tensor(input, "var")
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     axes = norm_dims(dim, input.ndim, "var")
@@ -394,6 +399,7 @@ def min(input, dim=None, keepdim=False, *, other=None):
 
 
 def amax(input, dim=(), keepdim=False):
+    _check_tensor(input, "amax")
     dims = norm_dims(dim if dim != () else None, input.ndim, "amax")
     out = input
     for d in sorted(dims, reverse=True):
@@ -406,7 +412,15 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _arg(fn, input, dim, keepdim, name):
+    _check_tensor(input, name)
     x = input._data
+    if x.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    if x.size == 0 and (dim is None or x.ndim == 0 or x.shape[norm_dim(dim, x.ndim, name)] == 0):
+        where = "to be specified for input.numel() == 0." if dim is None else (
+            f"{norm_dim(dim, x.ndim, name)} to have non-zero size."
+        )
+        raise IndexError(f"{name}(): Expected reduction dim {where}")
     if dim is None:
         out = np.asarray(fn(x.reshape(-1)))
         return Tensor._make(out.reshape((1,) * x.ndim if keepdim else ()).astype(np.int64))
@@ -459,6 +473,12 @@ def cumsum(input, dim, dtype=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """p-norm (Σ|x|ᵖ)^(1/p) over ``dim``; p=2/'fro' Euclidean, p=inf the largest |x|."""
+    _check_tensor(input, "norm")
+    if not input.is_floating_point():
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+            f"Got {input.dtype.name.capitalize().replace('Int64', 'Long')}"
+        )
     if p in ("fro", 2, 2.0):
         return reduction.Norm2.apply(input, dim, keepdim)
     if p in (float("inf"), "inf"):
@@ -488,11 +508,12 @@ def view(input, *shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
+    _check_tensor(input, "flatten")
     s = input.shape
-    if not s:
-        return input.reshape(1)
     a = norm_dim(start_dim, len(s), "flatten")
     b = norm_dim(end_dim, len(s), "flatten")
+    if not s:
+        return input.reshape(1)
     if a > b:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     n = int(np.prod(s[a : b + 1]))
@@ -500,6 +521,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def unflatten(input, dim, sizes):
+    _check_tensor(input, "unflatten")
     s = input.shape
     d = norm_dim(dim, len(s), "unflatten")
     sizes = shape_mod.infer_shape(sizes, s[d], "unflatten")
@@ -507,6 +529,7 @@ def unflatten(input, dim, sizes):
 
 
 def squeeze(input, dim=None):
+    _check_tensor(input, "squeeze")
     s = input.shape
     if dim is None:
         return input.reshape(tuple(n for n in s if n != 1))
@@ -515,6 +538,7 @@ def squeeze(input, dim=None):
 
 
 def unsqueeze(input, dim):
+    _check_tensor(input, "unsqueeze")
     s = tuple(input.shape)
     d = norm_dim(dim, len(s) + 1, "unsqueeze")
     return input.reshape(s[:d] + (1,) + s[d:])
@@ -522,10 +546,13 @@ def unsqueeze(input, dim):
 
 def permute(input, *dims):
     """``permute(x, (2, 0, 1))`` or ``x.permute(2, 0, 1)``: reorder the dimensions."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     return shape_mod.Permute.apply(input, _shape_arg(dims))
 
 
 def transpose(input, dim0, dim1):
+    _check_tensor(input, "transpose")
     n = input.ndim
     if n == 0:
         return input
@@ -539,12 +566,14 @@ swapaxes = swapdims = transpose
 
 
 def t(input):
+    _check_tensor(input, "t")
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     return transpose(input, 0, 1) if input.ndim == 2 else input
 
 
 def movedim(input, source, destination):
+    _check_tensor(input, "movedim")
     order = list(np.moveaxis(np.arange(input.ndim), source, destination))
     return permute(input, order)
 
@@ -562,21 +591,26 @@ def flip(input, dims):
 
 
 def repeat(input, *repeats):
+    if not repeats:
+        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
     return shape_mod.Repeat.apply(input, _shape_arg(repeats))
 
 
 def narrow(input, dim, start, length):
+    _check_tensor(input, "narrow")
     d = norm_dim(dim, input.ndim, "narrow")
     key = (slice(None),) * d + (slice(start, start + length),)
     return input[key]
 
 
 def select(input, dim, index):
+    _check_tensor(input, "select")
     d = norm_dim(dim, input.ndim, "select")
     return input[(slice(None),) * d + (index,)]
 
 
 def split(tensor, split_size_or_sections, dim=0):
+    _check_tensor(tensor, "split")
     d = norm_dim(dim, tensor.ndim, "split")
     size = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -584,6 +618,11 @@ def split(tensor, split_size_or_sections, dim=0):
         sizes = [builtins.min(step, size - i) for i in range(0, size, step)] or [0]
     else:
         sizes = list(split_size_or_sections)
+        if builtins.any(n < 0 for n in sizes):
+            raise RuntimeError(
+                "split_with_sizes expects split_sizes have only non-negative entries, but got "
+                f"split_sizes={sizes}"
+            )
         if builtins.sum(sizes) != size:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
@@ -597,12 +636,14 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
+    _check_tensor(input, "chunk")
     size = input.shape[norm_dim(dim, input.ndim, "chunk")]
     step = -(-size // chunks) if size else 1
     return split(input, step, dim)
 
 
 def unbind(input, dim=0):
+    _check_tensor(input, "unbind")
     d = norm_dim(dim, input.ndim, "unbind")
     return tuple(select(input, d, i) for i in range(input.shape[d]))
 
@@ -617,10 +658,13 @@ def getitem(input, key):
 
 
 def gather(input, dim, index):
+    _check_tensor(index, "gather", "index")
     return Gather.apply(input, dim, index)
 
 
 def scatter_add(input, dim, index, src):
+    _check_tensor(index, "scatter_add", "index")
+    _check_tensor(src, "scatter_add", "src")
     return ScatterAdd.apply(input, dim, index, src)
 
 
@@ -629,11 +673,13 @@ def masked_fill(input, mask, value):
 
 
 def index_select(input, dim, index):
+    _check_tensor(input, "index_select")
     d = norm_dim(dim, input.ndim, "index_select")
     return input[(slice(None),) * d + (index,)]
 
 
 def masked_select(input, mask):
+    _check_tensor(input, "masked_select")
     return input[mask.expand(input.shape) if mask.shape != input.shape else mask]
 
 
@@ -648,6 +694,7 @@ def triu(input, diagonal=0):
 
 
 def outer(input, vec2):
+    _check_tensor(input, "outer")
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 

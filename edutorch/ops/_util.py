@@ -113,8 +113,11 @@ def norm_dims(dim, ndim, op="op"):
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
-        axes = tuple(sorted({norm_dim(d, ndim, op) for d in dim}))
-        return axes if ndim else ()
+        axes = [norm_dim(d, ndim, op) for d in dim]
+        for i, d in enumerate(axes):
+            if d in axes[:i]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        return tuple(sorted(axes)) if ndim else ()
     return (norm_dim(dim, ndim, op),) if ndim else ()
 
 

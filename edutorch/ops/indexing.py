@@ -26,10 +26,7 @@ def _key_part(k):
     if isinstance(k, (bool, np.bool_)):
         return np.bool_(k)
     if isinstance(k, float):
-        raise IndexError(
-            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-            "valid indices (got float)"
-        )
+        raise IndexError(_BAD_INDEX + " (got float)")
     return k
 
 
@@ -43,13 +40,41 @@ def _index(x, key, shape_for_error):
     try:
         return x[key]
     except IndexError as e:
-        msg = str(e).replace("axis", "dimension")
-        raise IndexError(msg) from None
+        raise IndexError(_torch_index_message(str(e), x, key)) from None
     except TypeError:
-        raise IndexError(
-            "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-            f"valid indices (got {type(key).__name__})"
-        ) from None
+        raise IndexError(_BAD_INDEX + f" (got {type(key).__name__})") from None
+
+
+_BAD_INDEX = (
+    "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+    "indices"
+)
+
+
+def _torch_index_message(msg, x, key):
+    """numpy's indexing complaint, said the way torch says it."""
+    if msg.startswith("too many indices"):
+        if x.ndim == 0 and isinstance(key, (int, np.integer)):
+            return (
+                "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+            )
+        return f"too many indices for tensor of dimension {x.ndim}"
+    if msg.startswith("boolean index did not match"):
+        # "... along axis D; size of axis is S but size of corresponding boolean axis is B"
+        dim = int(msg.split("along ")[1].split(" ")[1].rstrip(";"))
+        parts = key if isinstance(key, tuple) else (key,)
+        mask = next(p for p in parts if isinstance(p, np.ndarray) and p.dtype == np.bool_)
+        at = next((i for i, n in enumerate(mask.shape) if n != x.shape[dim]), 0)
+        return (
+            f"The shape of the mask {list(mask.shape)} at index {at} does not match the shape of "
+            f"the indexed tensor {list(x.shape)} at index {dim}"
+        )
+    if msg.startswith("only integers"):
+        return _BAD_INDEX
+    if msg.startswith("arrays used as indices"):
+        return "tensors used as indices must be long, int, byte or bool tensors"
+    return msg.replace("axis", "dimension")
 
 
 class GetItem(Op):
@@ -98,7 +123,7 @@ def _gather_index(x, dim, index, op):
     if idx.dtype != np.int64:
         raise RuntimeError(f"{op}(): Expected dtype int64 for index")
     if idx.ndim != x.ndim:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     axis = norm_dim(dim, x.ndim, op)
     size = x.shape[axis] if x.ndim else 1
     if idx.size and (idx.max() >= size or idx.min() < -size):
@@ -132,6 +157,13 @@ class ScatterAdd(Op):
     def forward(ctx, a, dim, index, src):
         x = a._data
         axis, idx = _gather_index(x, dim, index, "scatter_add")
+        if src._data.dtype != x.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if src._data.ndim != idx.ndim or any(i > s for i, s in zip(idx.shape, src._data.shape)):
+            raise RuntimeError(
+                f"Expected index {list(idx.shape)} to be smaller than self {list(x.shape)} apart "
+                f"from dimension {axis} and to be smaller size than src {list(src._data.shape)}"
+            )
         out = x.copy()
         coords = list(np.indices(idx.shape, sparse=True))
         coords[axis] = idx
@@ -169,17 +201,12 @@ class MaskedFill(Op):
                 f"{value.ndim} dimension(s)."
             )
         ctx.mask = mask
-        try:
-            out = np.where(mask._data, np.asarray(v, dtype=a._data.dtype), a._data)
+        try:  # out of place, the result broadcasts (x_.masked_fill_ checks it fits x)
+            return np.where(mask._data, np.asarray(v, dtype=a._data.dtype), a._data)
         except ValueError:
             from ._util import broadcast_error
 
             raise broadcast_error(a, mask) from None
-        if out.shape != a._data.shape:
-            raise RuntimeError(
-                f"masked_fill: mask of shape {list(mask.shape)} cannot fill a tensor of shape {list(a.shape)}"
-            )
-        return out
 
     @staticmethod
     def backward(ctx, grad):
@@ -205,7 +232,7 @@ class IndexPut(Op):
                 f"indexing result of shape {list(target)}"
             ) from None
         except IndexError as e:
-            raise IndexError(str(e).replace("axis", "dimension")) from None
+            raise IndexError(_torch_index_message(str(e), a._data, np_key)) from None
         ctx.key = np_key
         ctx.value_shape = np.shape(v)
         return out

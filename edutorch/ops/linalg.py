@@ -24,6 +24,12 @@ def _mismatch_error(sa, sb):
     return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(m1)} and {_shape_str(m2)})")
 
 
+def _check_operands(a, b, op):
+    for t, name in ((a, "input"), (b, "other")):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
+
+
 class Matmul(Op):
     """a @ b with torch's rules: 1-D operands act as vectors, leading dims broadcast as batches.
 
@@ -32,9 +38,7 @@ class Matmul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        for t, name in ((a, "input"), (b, "other")):
-            if not isinstance(t, Tensor):
-                raise TypeError(f"matmul(): argument '{name}' must be Tensor, not {type(t).__name__}")
+        _check_operands(a, b, "matmul")
         x, y = a._data, b._data
         if x.ndim == 0 or y.ndim == 0:
             raise RuntimeError(
@@ -47,10 +51,8 @@ class Matmul(Op):
         if x.shape[-1] != y.shape[-2 if y.ndim > 1 else -1]:
             if x.ndim == 1 and y.ndim == 1:
                 raise RuntimeError(
-                    "inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
-                    "number of elements, but got {} and {} elements respectively".format(
-                        x.shape[0], y.shape[0], x.shape[0], y.shape[0]
-                    )
+                    f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src [{y.shape[0]}] to have the same "
+                    f"number of elements, but got {x.shape[0]} and {y.shape[0]} elements respectively"
                 )
             raise _mismatch_error(x.shape, y.shape)
         ctx.save_for_backward(a, b)
@@ -88,6 +90,7 @@ def matmul(a, b):
 
 def mm(a, b):
     """(n, m) @ (m, p) -> (n, p); both must be 2-D."""
+    _check_operands(a, b, "mm")
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
     if b.ndim != 2:
@@ -97,6 +100,7 @@ def mm(a, b):
 
 def bmm(a, b):
     """(b, n, m) @ (b, m, p) -> (b, n, p); both must be 3-D with the same batch size."""
+    _check_operands(a, b, "bmm")
     if a.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.ndim != 3:
@@ -111,6 +115,7 @@ def bmm(a, b):
 
 def dot(a, b):
     """Σ aᵢbᵢ of two 1-D tensors of the same length."""
+    _check_operands(a, b, "dot")
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     return Matmul.apply(a, b)
@@ -118,6 +123,7 @@ def dot(a, b):
 
 def mv(a, v):
     """(n, m) @ (m) -> (n)."""
+    _check_operands(a, v, "mv")
     if a.ndim != 2 or v.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {a.ndim}, {v.ndim}")
     return Matmul.apply(a, v)

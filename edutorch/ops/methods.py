@@ -7,6 +7,12 @@ import edutorch.ops as F
 from .pointwise import Add, Div, FloorDivide, Mul, Pow, Remainder, Sub
 
 
+def _shape_of(other, op):
+    if not hasattr(other, "_data"):
+        raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+    return tuple(other.shape)
+
+
 def _reflected(op):
     """``2 - x`` calls ``x.__rsub__(2)``: swap the operands back."""
     return lambda self, other: op(other, self)
@@ -32,9 +38,9 @@ def install(Tensor):
         setattr(Tensor, name, getattr(F, name))
     Tensor.__getitem__ = F.getitem
     Tensor.where = lambda self, condition, other: F.where(condition, self, other)
-    Tensor.view_as = lambda self, other: F.view(self, tuple(other.shape))
-    Tensor.reshape_as = lambda self, other: F.reshape(self, tuple(other.shape))
-    Tensor.expand_as = lambda self, other: F.expand(self, tuple(other.shape))
+    Tensor.view_as = lambda self, other: F.view(self, _shape_of(other, "view_as"))
+    Tensor.reshape_as = lambda self, other: F.reshape(self, _shape_of(other, "reshape_as"))
+    Tensor.expand_as = lambda self, other: F.expand(self, _shape_of(other, "expand_as"))
     Tensor.relu_ = lambda self: self._inplace(F.relu)
     Tensor.sigmoid_ = lambda self: self._inplace(F.sigmoid)
     Tensor.tanh_ = lambda self: self._inplace(F.tanh)

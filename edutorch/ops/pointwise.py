@@ -9,7 +9,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
-from ._util import binary_operands, broadcast_error
+from ._util import binary_operands, broadcast_error, broadcast_shapes
 
 
 def _binary(ufunc, a, b, op, to_float=False):
@@ -71,9 +71,14 @@ class Sub(Op):
         ctx.alpha = alpha
         if alpha != 1:
             b = b * alpha if not isinstance(b, Tensor) else Tensor._make(b._data * alpha)
-        if (isinstance(a, Tensor) and a._data.dtype == np.bool_) or (
-            isinstance(b, Tensor) and b._data.dtype == np.bool_
-        ):
+        a_bool = isinstance(a, Tensor) and a._data.dtype == np.bool_
+        b_bool = isinstance(b, Tensor) and b._data.dtype == np.bool_
+        if a_bool and b_bool:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            )
+        if a_bool or b_bool:
             raise RuntimeError(
                 "Subtraction, the `-` operator, with a bool tensor is not supported. "
                 "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
@@ -358,6 +363,8 @@ class Relu(_Unary):
 
     @classmethod
     def forward(cls, ctx, a):
+        if a._data.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         return np.maximum(a._data, 0)  # keeps integer dtypes, as torch.relu does
 
     @staticmethod
@@ -371,6 +378,8 @@ class Abs(_Unary):
 
     @classmethod
     def forward(cls, ctx, a):
+        if a._data.dtype == np.bool_:
+            raise RuntimeError("\"abs\" not implemented for 'Bool'")
         ctx.save_for_backward(a)
         return np.abs(a._data)
 
@@ -399,6 +408,11 @@ class Clamp(Op):
     def forward(ctx, a, lo=None, hi=None):
         if lo is None and hi is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        for bound in (lo, hi):
+            if not isinstance(bound, (Tensor, int, float, type(None))):
+                raise TypeError(
+                    f"clamp(): argument 'min'/'max' must be Tensor or Number, not {type(bound).__name__}"
+                )
         ctx.save_for_backward(a, *(t for t in (lo, hi) if isinstance(t, Tensor)))
         ctx.bounds = (lo, hi)
         x = a._data
@@ -407,10 +421,13 @@ class Clamp(Op):
         if isinstance(lo_v, float) and x.dtype.kind != "f" or isinstance(hi_v, float) and x.dtype.kind != "f":
             x = x.astype(np.float32)
         out = x
-        if lo_v is not None:
-            out = np.maximum(out, lo_v)
-        if hi_v is not None:
-            out = np.minimum(out, hi_v)
+        try:
+            if lo_v is not None:
+                out = np.maximum(out, lo_v)
+            if hi_v is not None:
+                out = np.minimum(out, hi_v)
+        except ValueError:
+            raise broadcast_error(a, lo if isinstance(lo, Tensor) else hi) from None
         return out.astype(x.dtype, copy=False) if out.dtype != x.dtype else out
 
     @staticmethod
@@ -472,7 +489,8 @@ class Where(Op):
         try:
             return np.where(cond._data, x, y)
         except ValueError:
-            raise broadcast_error(cond, a if np.ndim(x) >= np.ndim(y) else b) from None
+            broadcast_shapes(cond._data.shape, np.shape(x), np.shape(y))  # raises torch's error
+            raise
 
     @staticmethod
     def backward(ctx, grad):

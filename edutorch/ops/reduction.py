@@ -9,6 +9,15 @@ from ..autograd.function import Op
 from ._util import float_dtype_of, norm_dim, norm_dims
 
 
+def _float_only(a, op):
+    """softmax and friends are defined for floating-point input only, as in torch."""
+    x = a._data
+    if x.dtype.kind != "f":
+        name = {"int64": "Long", "int32": "Int", "bool": "Bool"}.get(a.dtype.name, a.dtype.name)
+        raise RuntimeError(f"\"{op}\" not implemented for '{name}'")
+    return x
+
+
 def _expand_back(grad, shape, axes, keepdim):
     """Undo a reduction for the backward pass: put reduced axes back (size 1), then broadcast."""
     if not keepdim and axes:
@@ -195,8 +204,10 @@ class Softmax(_SavesOutput):
 
     @staticmethod
     def forward(ctx, a, dim):
-        x = a._data.astype(float_dtype_of(a._data), copy=False)
+        x = _float_only(a, "softmax")
         ctx.axis = norm_dim(dim, x.ndim, "softmax")
+        if x.size == 0:
+            return x.copy()
         e = np.exp(x - np.max(x, axis=ctx.axis, keepdims=True)) if x.ndim else np.ones_like(x)
         return e / np.sum(e, axis=ctx.axis, keepdims=True) if x.ndim else e
 
@@ -213,9 +224,9 @@ class LogSoftmax(_SavesOutput):
 
     @staticmethod
     def forward(ctx, a, dim):
-        x = a._data.astype(float_dtype_of(a._data), copy=False)
+        x = _float_only(a, "log_softmax")
         ctx.axis = norm_dim(dim, x.ndim, "log_softmax")
-        if not x.ndim:
+        if not x.ndim or x.size == 0:
             return np.zeros_like(x)
         shifted = x - np.max(x, axis=ctx.axis, keepdims=True)
         return shifted - np.log(np.sum(np.exp(shifted), axis=ctx.axis, keepdims=True))

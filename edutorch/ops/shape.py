@@ -139,6 +139,9 @@ class Flip(Op):
     def forward(ctx, a, dims):
         x = a._data
         ctx.dims = tuple(norm_dim(d, x.ndim, "flip") for d in dims)
+        for i, d in enumerate(ctx.dims):
+            if d in ctx.dims[:i]:
+                raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
         return np.flip(x, ctx.dims).copy() if x.ndim else x.copy()
 
     @staticmethod
@@ -181,7 +184,8 @@ class Cat(Op):
         if not tensors:
             raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
         arrays = [t._data for t in tensors]
-        ref = next((x for x in arrays if x.ndim), arrays[0])
+        # torch skips legacy 1-D empty tensors: shapes are checked against the first real one
+        ref = next((x for x in arrays if x.shape != (0,)), arrays[0])
         if ref.ndim == 0:
             raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
         axis = norm_dim(dim, ref.ndim, "cat")
@@ -212,13 +216,17 @@ class Cat(Op):
         return tuple(grads)
 
 
-def cat(tensors, dim=0):
-    tensors = tuple(tensors)
+def _check_tensor_list(tensors):
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(
                 f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}"
             )
+
+
+def cat(tensors, dim=0):
+    tensors = tuple(tensors)
+    _check_tensor_list(tensors)
     return Cat.apply(dim, *tensors)
 
 
@@ -227,6 +235,7 @@ def stack(tensors, dim=0):
     tensors = tuple(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
+    _check_tensor_list(tensors)
     shape = tensors[0].shape
     for i, t in enumerate(tensors):
         if t.shape != shape:
