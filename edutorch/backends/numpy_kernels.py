@@ -35,7 +35,7 @@ __all__ = [
     "conv_output_size", "conv_forward", "conv_backward_input", "conv_backward_weight",
     "pool_output_size", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
     "avg_pool_backward", "adaptive_avg_pool_forward", "adaptive_avg_pool_backward",
-    "normalize_forward", "normalize_backward",
+    "normalize_forward",
 ]  # fmt: skip
 
 
@@ -434,17 +434,11 @@ def adaptive_avg_pool_backward(grad, input_shape):
 def normalize_forward(x, axes, eps):
     """x̂ = (x - mean) / √(var + eps) over ``axes`` (biased var). -> (x̂, mean, var, rstd).
 
-    mean, var and rstd keep the reduced axes (size 1). Shared by batch, layer and group norm.
+    mean, var and rstd keep the reduced axes (size 1). Shared by batch, layer and group norm;
+    their backward is in Tensor ops (nn/functional/normalization.py), so it has a graph.
     """
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
     var = np.mean(centred * centred, axis=axes, keepdims=True)  # two passes: no cancellation
     rstd = 1.0 / np.sqrt(var + x.dtype.type(eps))
     return centred * rstd, mean, var, rstd
-
-
-def normalize_backward(g_xhat, xhat, rstd, axes):
-    """d loss / d x given d loss / d x̂: rstd · (g - mean(g) - x̂ · mean(g · x̂)) over ``axes``."""
-    mean_g = g_xhat.mean(axis=axes, keepdims=True)
-    mean_gx = np.mean(g_xhat * xhat, axis=axes, keepdims=True)
-    return rstd * (g_xhat - mean_g - xhat * mean_gx)
