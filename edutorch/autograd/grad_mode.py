@@ -6,10 +6,12 @@ Each works as a context manager and as a decorator, as in torch.
 from __future__ import annotations
 
 import functools
+import threading
 
 
-class _State:
-    """Process-wide switches read on every op; a plain object so a lookup is one attribute access."""
+class _State(threading.local):
+    """Switches read on every op, one set per thread as in torch: a training thread's no_grad
+    evaluation must not switch graph building off for the GUI thread (and vice versa)."""
 
     grad_enabled = True
     anomaly = False  # detect_anomaly() is active
