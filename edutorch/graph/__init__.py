@@ -15,6 +15,7 @@ Nothing here imports Qt: the studio is a view of these objects.
 
 from .check import ShapeReport, infer_shapes, validate
 from .export import to_python
+from .from_module import from_module
 from .layers import CATEGORIES, LAYERS, LOSSES, LayerType, ParamSpec, layer_types
 from .module import GraphModule, count_parameters
 from .project import (
@@ -32,7 +33,7 @@ __all__ = [
     "ParamSpec", "LayerType", "LAYERS", "CATEGORIES", "LOSSES", "layer_types",
     "GraphError", "NodeSpec", "EdgeSpec", "GraphSpec",
     "ShapeReport", "infer_shapes", "validate",
-    "GraphModule", "count_parameters", "to_python",
+    "GraphModule", "count_parameters", "to_python", "from_module",
     "Project", "ProjectFileError", "save_project", "load_project", "autosave_path",
     "BUILTIN_SAMPLES", "sample_project",
 ]  # fmt: skip

@@ -175,9 +175,6 @@ def propagate(spec: GraphSpec, batch_size: int = 2) -> Built:
     order, _ = spec._order()
     built = Built(order, {}, {}, errors, warnings)
     values: dict = {}
-    consumers = {}
-    for e in spec.edges:
-        consumers.setdefault(e.src, []).append(e.dst)
     rng = np.random.default_rng(0)  # dummy data never touches the global seed
     with no_grad():
         for nid in order:
@@ -189,10 +186,8 @@ def propagate(spec: GraphSpec, batch_size: int = 2) -> Built:
                 continue  # something upstream failed; it carries the message
             try:
                 if node.type == "Input":
-                    int_input = node.params["dtype"] == "int64" or any(
-                        spec.node(c).type == "Embedding" for c in consumers.get(nid, [])
-                    )
-                    out = _dummy((batch_size, *node.params["shape"]), int_input, rng)
+                    integer = integer_input(spec, nid)
+                    out = _dummy((batch_size, *node.params["shape"]), integer, rng)
                     module = None
                 else:
                     out, module = _run(node, [values[s] for s in srcs])
@@ -204,6 +199,15 @@ def propagate(spec: GraphSpec, batch_size: int = 2) -> Built:
                 values[nid] = out
                 built.shapes[nid] = tuple(out.shape)
     return built
+
+
+def integer_input(spec: GraphSpec, node_id: str) -> bool:
+    """Whether an Input carries int64 token ids: it says so, or it feeds an Embedding."""
+    node = spec.node(node_id)
+    return node.params.get("dtype") == "int64" or any(
+        spec.has_node(e.dst) and spec.node(e.dst).type == "Embedding"
+        for e in spec.outputs_of(node_id)
+    )
 
 
 def _run(node, inputs):

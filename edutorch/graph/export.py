@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import keyword
 
-from .check import propagate
+from .check import integer_input, propagate
 from .spec import GraphError, GraphSpec
 
 __all__ = ["to_python"]
@@ -80,7 +80,7 @@ def to_python(spec: GraphSpec, class_name: str = "Model") -> str:
         f"    model = {class_name}()",
     ]
     for i in inputs:
-        lines.append(f"    {names[i]} = {_dummy_source(nodes[i])}  # a dummy batch of 2")
+        lines.append(f"    {names[i]} = {_dummy_source(spec, nodes[i])}  # a dummy batch of 2")
     lines += [
         f"    y = model({args})",
         f"    loss_fn = {loss}  # the loss chosen in the Output block",
@@ -153,8 +153,8 @@ def _shape(shape) -> str:
     return "(" + ", ".join(["N", *(str(s) for s in shape[1:])]) + ")"
 
 
-def _dummy_source(node) -> str:
+def _dummy_source(spec, node) -> str:
     shape = ", ".join(str(s) for s in (2, *node.params["shape"]))
-    if node.params["dtype"] == "int64":
+    if integer_input(spec, node.id):
         return f"torch.zeros({shape}, dtype=torch.long)"
     return f"torch.randn({shape})"

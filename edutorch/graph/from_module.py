@@ -145,17 +145,18 @@ class _Tracer:
                 f"the layer {path or 'model'!r} is called more than once in forward; a block runs "
                 "once, so layers that share weights cannot be drawn as a graph"
             )
-        tensors, rest, allowed = list(args), [], set()
+        tensors, rest, allowed = list(args[:1]), args[1:], set()
         if kind == "MultiheadAttention":  # attn(x, x, x) is self-attention: one input
             if len(args) < 3 or not (args[0] is args[1] is args[2]):
                 raise GraphError(
                     f"{path!r}: only self-attention (query, key and value the same tensor) has a "
                     "block"
                 )
-            tensors, rest, allowed = [args[0]], args[3:], {"need_weights", "average_attn_weights"}
+            rest, allowed = args[3:], {"need_weights", "average_attn_weights"}
+        # options left at None/False (no mask, no initial state) change nothing; others would
         unusual = [k for k, v in kwargs.items() if k not in allowed and v not in (None, False)]
-        unusual += ["a non-tensor argument"] * any(not _is_tensor(t) for t in tensors)
-        unusual += ["a mask"] * any(r is not None and not isinstance(r, bool) for r in rest)
+        unusual += ["a non-tensor input"] * any(not _is_tensor(t) for t in tensors)
+        unusual += ["more arguments"] * any(r is not None and r is not False for r in rest)
         if unusual:
             raise GraphError(
                 f"{path!r} is called with {', '.join(unusual)}; a block passes its input only "
