@@ -60,7 +60,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
                 if not retain_graph:
                     node.release()
                 input_grads = [
-                    _fit_to(g, inp) if g is not None and edge is not None else None
+                    None if g is None or edge is None else _fit_to(g, inp)
                     for edge, inp, g in zip(node.edges, node.inputs, input_grads)
                 ]
                 if STATE.tracer is not None:
@@ -161,7 +161,7 @@ def _call_backward(node, grads):
         from .anomaly import check_gradients
 
         check_gradients(node, result)
-    hooks = node.__dict__.get("_post_hooks")
+    hooks = node._post_hooks
     if hooks:
         for hook in hooks:
             hook(result, tuple(grads))

@@ -39,6 +39,7 @@ class Node:
     retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
     non_differentiable = ()
     materialize_grads = True
+    _post_hooks = None  # [hook, ...] from grad_fn.register_hook
 
     def __init__(self, fn, inputs):
         self.fn = fn
@@ -110,7 +111,9 @@ class Node:
 
     def register_hook(self, hook):
         """Torch's ``grad_fn.register_hook``: ``hook(grad_inputs, grad_outputs)`` after backward."""
-        hooks = self.__dict__.setdefault("_post_hooks", [])
+        if self._post_hooks is None:
+            self._post_hooks = []
+        hooks = self._post_hooks
         hooks.append(hook)
         from .hooks import RemovableHandle
 
@@ -253,15 +256,23 @@ def _connect(cls, ctx, args, raw):
                     t.grad_fn = ctx
                     t._requires_grad = True
                 refs.append(weakref.ref(t))
-        ctx.outputs = tuple(refs)
+        ctx.outputs = refs
         if STATE.anomaly or STATE.tracer is not None:
-            from .anomaly import user_location
+            _traced(ctx, args, outputs)
+    elif STATE.tracer is not None:
+        _traced(ctx, args, outputs)
+    return outputs[0] if single else tuple(outputs)
 
-            ctx.location = user_location()
+
+def _traced(ctx, args, outputs):
+    """Anomaly mode and tracers want the user's line of code; a tracer also sees the op."""
+    if ctx.tracking:
+        from .anomaly import user_location
+
+        ctx.location = user_location()
     tracer = STATE.tracer
     if tracer is not None:
         tracer.on_forward(ctx, args, outputs)
-    return outputs[0] if single else tuple(outputs)
 
 
 def _wrap_outputs(cls, ctx, results):
