@@ -6,6 +6,7 @@ import pytest
 import edutorch as torch
 from edutorch import nn
 from edutorch.graph import GraphError, GraphModule, GraphSpec, count_parameters
+from edutorch.trace import record
 
 from .test_check import cnn
 from .test_spec import chain, mlp
@@ -117,3 +118,26 @@ def test_the_module_keeps_its_own_copy_of_the_spec():
     model = spec.build()
     spec.set_params("linear_1", out_features=99)
     assert model.spec.node("linear_1").params["out_features"] == 8
+
+
+def test_every_recorded_step_names_its_node():
+    spec = chain(("Input", {"shape": (5, 3)}), ("GRU", {"hidden_size": 4, "output": "last"}),
+                 ("Reshape", {"shape": (2, 2)}), ("Flatten", {}), ("Output", {}))  # fmt: skip
+    model = spec.build()
+    with record() as tape:
+        model(torch.randn(2, 5, 3)).sum().backward()
+    nodes = {step.module.split(".")[0] for step in tape.forward if step.module}
+    assert nodes == {"gru_1", "reshape_1", "flatten_1"}
+    assert tape.forward[-2].module == "flatten_1"  # the last op before the sum is the Flatten
+    assert all(s.module for s in tape.forward[:-1])  # every op but the sum belongs to a node
+    assert "(reshape_1): Reshape(shape=(2, 2))" in repr(model)
+
+
+def test_node_outputs_give_every_intermediate_value():
+    model = mlp().build()
+    x = torch.randn(4, 2)
+    values = model.node_outputs(x)
+    assert list(values) == ["input_1", "linear_1", "relu_1", "linear_2"]
+    assert values["input_1"] is x
+    np.testing.assert_array_equal(values["linear_2"].detach().numpy(), model(x).detach().numpy())
+    assert (values["relu_1"].detach().numpy() >= 0).all()
