@@ -17,7 +17,7 @@ NO_DISPLAY = (
 
 def parse_args(argv: Sequence[str | os.PathLike[str]] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="edutorch-studio", description="edutorch studio")
-    parser.add_argument("project", nargs="?", help="project file to open (not used yet)")
+    parser.add_argument("project", nargs="?", help="project file (.etproj) to open")
     parser.add_argument(
         "--screenshot",
         metavar="PATH",
@@ -51,12 +51,25 @@ def main(argv: Sequence[str | os.PathLike[str]] | None = None) -> int:
     from edutorch_studio.app import create_app
     from edutorch_studio.main_window import MainWindow
 
+    if args.screenshot and args.project and not project_is_readable(args.project):
+        return 1  # no window (and no modal dialog) for a picture of a file that cannot open
     app = create_app()
-    window = MainWindow()
+    window = MainWindow(path=args.project, interactive=not args.screenshot)
     if args.screenshot:
         return save_screenshot(window, args.screenshot)
     window.show()
     return app.exec()
+
+
+def project_is_readable(path: str) -> bool:
+    from edutorch.graph.project import ProjectFileError, load_project
+
+    try:
+        load_project(path)
+    except ProjectFileError as exc:
+        print(f"edutorch-studio: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def save_screenshot(window, path: str) -> int:

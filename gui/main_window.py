@@ -1,66 +1,246 @@
-"""The main window: a central area and the docks that later features fill in."""
+"""The main window: palette | canvas | inspector, debugger and training docks below, menus,
+toolbar and a status bar that says what the app is doing."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
-from edutorch_studio import __version__
+from edutorch_studio import __version__, actions
+from edutorch_studio.builder.canvas import GraphScene, GraphView
+from edutorch_studio.builder.document import GraphDocument
+from edutorch_studio.builder.inspector import Inspector
+from edutorch_studio.builder.palette import Palette
+from edutorch_studio.files import ProjectFiles, load_matching
 
 Area = Qt.DockWidgetArea
-
-DOCKS = {
-    "Palette": Area.LeftDockWidgetArea,
-    "Inspector": Area.RightDockWidgetArea,
-    "Debugger": Area.BottomDockWidgetArea,
-    "Training": Area.BottomDockWidgetArea,
-}
-
 ABOUT = (
     f"<b>edutorch studio {__version__}</b><p>A desktop studio for edutorch, "
     "a readable numpy-only deep-learning framework with PyTorch's API.</p>"
 )
+PLACEHOLDERS = {
+    "Debugger": "The step-by-step debugger (forward and backward passes) will appear here.",
+    "Training": "Live training (loss curves, decision boundaries) will appear here.",
+}
+PRESENTATION_SCALE = 1.5  # fonts on a projector, as a multiple of the usual size
+FIRST_SAMPLE = "spiral-mlp"
 
 
 class MainWindow(QMainWindow):
-    DEFAULT_SIZE = (1100, 700)
+    DEFAULT_SIZE = (1280, 800)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, project=None, path=None, settings: QSettings | None = None,
+                 parent: QWidget | None = None, interactive: bool = True) -> None:  # fmt: skip
+        """Show ``project`` (a Project), or open the file ``path``, or the first sample.
+
+        ``interactive=False`` (a screenshot) never offers to restore an autosave."""
         super().__init__(parent)
-        self.setWindowTitle("edutorch studio")
+        self.interactive = interactive
         self.resize(*self.DEFAULT_SIZE)
+        self._closed = False
+        self._presentation_state = None
 
-        placeholder = QLabel("edutorch studio\n\nNo project open")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(placeholder)
-
+        self.document = GraphDocument(parent=self)
+        self.scene = GraphScene(self.document, self)
+        self.view = GraphView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.palette = Palette(self)
+        self.inspector = Inspector(self.document, self)
         self.docks: dict[str, QDockWidget] = {}
-        for name, area in DOCKS.items():
-            dock = QDockWidget(name, self)
-            dock.setObjectName(name)
-            dock.setWidget(QWidget(dock))
-            self.addDockWidget(area, dock)
-            self.docks[name] = dock
+        self._add_dock("Palette", self.palette, Area.LeftDockWidgetArea)
+        self._add_dock("Inspector", self.inspector, Area.RightDockWidgetArea)
+        for name, text in PLACEHOLDERS.items():
+            label = QLabel(text)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #5f6368;")
+            self._add_dock(name, label, Area.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Debugger"], self.docks["Training"])
         self.docks["Debugger"].raise_()
-        Orientation = Qt.Orientation
-        side_docks = [self.docks["Palette"], self.docks["Inspector"]]
-        self.resizeDocks(side_docks, [220, 260], Orientation.Horizontal)
-        self.resizeDocks([self.docks["Debugger"]], [200], Orientation.Vertical)
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        self.resizeDocks([self.docks["Palette"], self.docks["Inspector"]], [170, 250], horizontal)
+        self.resizeDocks([self.docks["Debugger"]], [110], vertical)
 
-        self._build_menus()
-        self.statusBar().showMessage("Ready")
+        self.files = ProjectFiles(self, settings)
+        self.actions = actions.build(self)
+        self.update_recent_menu()
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = file_menu.addAction("&Quit")
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        self.document.dirtyChanged.connect(self.update_title)
+        self.document.shapesUpdated.connect(self.report_shapes)
+        self.scene.statusMessage.connect(self.status)
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.palette.layerActivated.connect(self._add_at_centre)
 
-        help_menu = self.menuBar().addMenu("&Help")
-        about_action = help_menu.addAction("&About edutorch studio")
-        about_action.triggered.connect(self.show_about)
+        self._model = None  # (graph snapshot, GraphModule): rebuilt when the graph changes
+        if path is not None:
+            opened = self.files.open(path, ask_save=False)
+            if not opened:
+                self.files.open_sample(FIRST_SAMPLE)
+        else:
+            if project is not None:
+                self.files.show(project, None, None)
+            else:
+                self.files.show(_sample(FIRST_SAMPLE), None, FIRST_SAMPLE)
+            self.files.offer_autosave(None)
+        self.update_title()
+
+    def _add_dock(self, name: str, widget: QWidget, area: Area) -> None:
+        dock = QDockWidget(name, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[name] = dock
+
+    # --- the project's graph on the canvas ---------------------------------------------------
+    def show_graph(self, spec, layout: dict | None = None) -> None:
+        """Show a newly opened graph, at its saved view or fitted. A graph the studio never laid
+        out (a sample, a traced model, a script's file) is laid out for these boxes if needed."""
+        self.inspector.show_node(None)
+        self.document.set_spec(spec.copy())
+        if not layout and self.scene.needs_layout():
+            for node_id, position in self.scene.layout_positions().items():
+                self.document.spec.node(node_id).position = position
+            self.scene.sync()
+        self.restore_view(layout or {})
+
+    def view_state(self) -> dict:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        return {"zoom": round(self.view.zoom_factor(), 4), "center": [centre.x(), centre.y()]}
+
+    def restore_view(self, layout: dict) -> None:
+        zoom, centre = layout.get("zoom"), layout.get("center")
+        valid = isinstance(zoom, (int, float)) and isinstance(centre, list) and len(centre) == 2
+        if valid and all(isinstance(v, (int, float)) for v in centre):
+            self.view.show_at(float(zoom), float(centre[0]), float(centre[1]))
+        else:
+            self.view.request_fit()
+
+    def model(self):
+        """The canvas model as a GraphModule, with the project's weights where they still fit."""
+        from edutorch.graph.module import GraphModule
+
+        snapshot = self.document.spec.to_dict()
+        if self._model is None or self._model[0] != snapshot:
+            module = GraphModule(self.document.spec)
+            load_matching(module, self.files.project.weights)
+            self._model = (snapshot, module)
+        return self._model[1]
+
+    # --- convenient names (menus, tests, scripts) --------------------------------------------
+    def open_project(self, path=None) -> bool:
+        return self.files.open(path)
+
+    def save_project(self, path=None) -> bool:
+        return self.files.save_as(path) if path is not None else self.files.save()
+
+    def new_project(self) -> bool:
+        return self.files.new()
+
+    def open_sample(self, name: str) -> bool:
+        return self.files.open_sample(name)
+
+    # --- status and title --------------------------------------------------------------------
+    def status(self, text: str) -> None:
+        self.statusBar().showMessage(text)
+
+    def update_title(self, *_args) -> None:
+        star = "*" if self.document.dirty else ""
+        self.setWindowTitle(f"{self.files.display_name}{star} — edutorch studio")
+
+    def update_recent_menu(self) -> None:
+        actions.fill_recent_menu(self.recent_menu, self.files.recent(), self.files.open)
+
+    def report_shapes(self) -> None:
+        self.status(shape_summary(self.document.spec, self.document.result))
+
+    # --- selection, palette ------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        nodes = self.scene.selected_node_ids()
+        self.inspector.show_node(nodes[0] if len(nodes) == 1 else None)
+
+    def _add_at_centre(self, type_name: str) -> None:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        self.scene.add_layer(type_name, centre)
+
+    # --- presentation mode -------------------------------------------------------------------
+    def toggle_presentation(self, on: bool | None = None) -> None:
+        """Large text and nothing but the canvas, for a projector; F11 again restores the window."""
+        on = self._presentation_state is None if on is None else on
+        if on == (self._presentation_state is not None):
+            return
+        if on:
+            self._presentation_state = (self.saveState(), self.font(), self.isFullScreen())
+            font = QFont(self.font())
+            font.setPointSizeF(font.pointSizeF() * PRESENTATION_SCALE)
+            self.setFont(font)
+            for widget in (self.menuBar(), self.statusBar(), self.toolbar, *self.docks.values()):
+                widget.hide()
+            self.showFullScreen()
+            self.view.fit(max_scale=2.5)
+        else:
+            state, font, was_full = self._presentation_state
+            self._presentation_state = None
+            self.setFont(font)
+            self.menuBar().show()
+            self.statusBar().show()
+            self.restoreState(state)
+            self.toolbar.show()
+            if not was_full:
+                self.showNormal()
+            QTimer.singleShot(0, self.view.fit)
+        self.actions["presentation"].setChecked(on)
+
+    @property
+    def presenting(self) -> bool:
+        return self._presentation_state is not None
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About edutorch studio", ABOUT)
+
+    # --- closing -----------------------------------------------------------------------------
+    def closeEvent(self, event) -> None:
+        if not self._closed and not self.files.maybe_save():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop timers, threads and signal handlers before Qt deletes the widgets."""
+        if self._closed:
+            return
+        self._closed = True
+        try:  # selectionChanged fires during teardown, on a deleted C++ object
+            self.scene.selectionChanged.disconnect(self._selection_changed)
+        except (RuntimeError, TypeError):
+            pass
+        self.files.shutdown()
+        self.scene.shutdown()
+        self.inspector.shutdown()
+        self.document.shutdown()
+
+
+def _sample(name: str):
+    from edutorch.graph.project import sample_project
+
+    return sample_project(name)
+
+
+def shape_summary(spec, result) -> str:
+    """ "Shapes OK: 5 layers, 371 parameters", or the first problem the library found."""
+    if result is None:
+        return "Checking shapes…"
+    report = result.report
+    layers = sum(1 for n in spec.nodes if n.type not in ("Input", "Output"))
+    if not report.errors:
+        text = f"Shapes OK: {layers} layers, {result.total_params:,} parameters"
+        if report.warnings:
+            node_id, message = next(iter(report.warnings.items()))
+            text += f" — warning: {node_id}: {message}"
+        return text
+    node_id, message = next(iter(report.errors.items()))
+    where = f"{node_id}: " if node_id else ""
+    count = len(report.errors)
+    problems = "1 problem" if count == 1 else f"{count} problems"
+    return f"{problems}: {where}{message}"

@@ -4,8 +4,8 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QObject  # noqa: E402
-from PySide6.QtGui import QFontInfo, QImage  # noqa: E402
+from PySide6.QtCore import QObject, Qt  # noqa: E402
+from PySide6.QtGui import QFontInfo, QImage, QKeySequence  # noqa: E402
 from PySide6.QtWidgets import QDockWidget  # noqa: E402
 
 from edutorch_studio.__main__ import main  # noqa: E402
@@ -15,19 +15,57 @@ from edutorch_studio.main_window import MainWindow  # noqa: E402
 pytestmark = pytest.mark.gui
 
 
-def test_window_shows_title_docks_and_status(main_window):
+def test_window_opens_on_the_spiral_sample(main_window):
     assert main_window.isVisible()
-    assert main_window.windowTitle() == "edutorch studio"
-    for name in ("Palette", "Inspector", "Debugger", "Training"):
+    assert main_window.windowTitle() == "spiral-mlp (sample) — edutorch studio"
+    for name, area in (
+        ("Palette", Qt.DockWidgetArea.LeftDockWidgetArea),
+        ("Inspector", Qt.DockWidgetArea.RightDockWidgetArea),
+        ("Debugger", Qt.DockWidgetArea.BottomDockWidgetArea),
+        ("Training", Qt.DockWidgetArea.BottomDockWidgetArea),
+    ):
         dock = main_window.findChild(QDockWidget, name)
         assert dock is not None, name
         assert dock.windowTitle() == name
-    assert main_window.statusBar().currentMessage() == "Ready"
+        assert main_window.dockWidgetArea(dock) == area
+    assert main_window.centralWidget() is main_window.view
+    assert [n.type for n in main_window.document.spec.nodes][0] == "Input"
+    assert main_window.statusBar().currentMessage() == "Shapes OK: 5 layers, 371 parameters"
+    assert not main_window.document.dirty
+
+
+def menu_texts(menu) -> list[str]:
+    return [a.text() for a in menu.actions() if not a.isSeparator()]
 
 
 def test_menus(main_window):
-    titles = [action.text() for action in main_window.menuBar().actions()]
-    assert titles == ["&File", "&Help"]
+    bar = main_window.menuBar()
+    menus = {a.text(): a.menu() for a in bar.actions()}
+    assert list(menus) == ["&File", "&Edit", "&View", "&Help"]
+    assert menu_texts(menus["&File"]) == [
+        "&New", "&Open…", "Open &Recent", "&Save", "Save &As…", "&Export", "&Quit",
+    ]  # fmt: skip
+    assert menu_texts(menus["&Edit"])[2:] == [
+        "Cu&t", "&Copy", "&Paste", "&Delete", "Select &All", "Auto-&layout",
+    ]  # fmt: skip
+    assert menu_texts(menus["&Edit"])[0].startswith("&Undo")
+    assert menu_texts(menus["&View"])[:4] == [
+        "Zoom &In", "Zoom &Out", "&Fit to View", "&Presentation Mode",
+    ]  # fmt: skip
+    samples = next(a.menu() for a in menus["&Help"].actions() if a.text() == "&Samples")
+    assert menu_texts(samples) == ["spiral-mlp", "glyphs-cnn", "sequence-rnn"]
+
+
+def test_standard_shortcuts(main_window):
+    Key = QKeySequence.StandardKey
+    actions = main_window.actions
+    for name, key in (("open", Key.Open), ("save", Key.Save), ("save_as", Key.SaveAs),
+                      ("undo", Key.Undo), ("redo", Key.Redo), ("copy", Key.Copy),
+                      ("paste", Key.Paste), ("new", Key.New)):  # fmt: skip
+        assert actions[name].shortcut() == QKeySequence(key), name
+    assert actions["fit"].shortcut() == QKeySequence("F")
+    assert actions["auto_layout"].shortcut() == QKeySequence("Ctrl+L")
+    assert actions["presentation"].shortcut() == QKeySequence("F11")
 
 
 def test_quit_closes_the_window(main_window, qtbot):
@@ -38,12 +76,27 @@ def test_quit_closes_the_window(main_window, qtbot):
 
 
 def test_screenshot_writes_a_png_of_the_window(qapp, tmp_path):
+    from edutorch.graph.project import sample_project, save_project
+
+    project = tmp_path / "cnn.etproj"
+    save_project(sample_project("glyphs-cnn"), project)
     out = tmp_path / "w.png"
-    assert main(["sample.etproj", "--screenshot", out]) == 0
+    assert main([project, "--screenshot", out]) == 0
     assert out.stat().st_size > 0
     image = QImage(str(out))
     assert not image.isNull()
     assert (image.width(), image.height()) == MainWindow.DEFAULT_SIZE
+
+
+def test_screenshot_of_a_bad_project_says_why_in_one_line(qapp, tmp_path, capsys, dialogs):
+    bad = tmp_path / "bad.etproj"
+    bad.write_bytes(b"not a zip")
+    out = tmp_path / "w.png"
+    assert main([bad, "--screenshot", out]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.etproj" in err[0] and "not a zip" in err[0], err
+    assert not out.exists()
+    assert dialogs.calls == []  # no modal dialog in a headless run
 
 
 def test_a_font_is_available(qapp):

@@ -1,0 +1,1 @@
+"""The visual model builder: document with undo, node canvas, palette, inspector."""

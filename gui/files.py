@@ -1,0 +1,312 @@
+"""Project files for the main window: open, save, export, recent files and autosave.
+
+The window shows one project at a time. Its graph lives in the GraphDocument (the canvas edits
+it); everything else a project holds (dataset, training settings, weights, history) rides along
+in ``self.project`` until the next issues give it panels of their own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QTimer
+
+from edutorch_studio import dialogs
+
+AUTOSAVE_MS = 60_000
+MAX_RECENT = 8
+RECENT_KEY = "recentFiles"
+
+
+class ProjectFiles(QObject):
+    def __init__(self, window, settings: QSettings | None = None) -> None:
+        super().__init__(window)
+        from edutorch.graph.project import Project
+        from edutorch.graph.spec import GraphSpec
+
+        self.window = window
+        self.settings = settings if settings is not None else QSettings()
+        self.path: Path | None = None
+        self.sample: str | None = None  # the built-in sample shown, if any
+        self.project = Project(GraphSpec(name="untitled"))
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+
+    # --- names -------------------------------------------------------------------------------
+    @property
+    def display_name(self) -> str:
+        if self.path is not None:
+            return self.path.name
+        if self.sample is not None:
+            return f"{self.sample} (sample)"
+        return "untitled"
+
+    @property
+    def document(self):
+        return self.window.document
+
+    def current_project(self):
+        """The project as it would be saved now: the edited graph with everything else."""
+        from edutorch.graph.project import Project
+
+        p = self.project
+        return Project(
+            graph=self.document.spec.copy(),
+            dataset=p.dataset,
+            training=p.training,
+            layout=self.window.view_state(),
+            weights=self._weights(),
+            history=p.history,
+            meta=p.meta,
+        )
+
+    def _weights(self) -> dict | None:
+        """Weights to save: none before training; else the current model's (new layers fresh)."""
+        if self.project.weights is None:
+            return None
+        result = self.document.result
+        if result is None or result.report.errors:
+            return dict(self.project.weights)  # cannot build now: keep them for later
+        return dict(self.window.model().state_dict())
+
+    # --- open --------------------------------------------------------------------------------
+    def new(self) -> bool:
+        from edutorch.graph.project import Project
+        from edutorch.graph.spec import GraphSpec
+
+        if not self.maybe_save():
+            return False
+        self.show(Project(GraphSpec(name="untitled")), None, None)
+        self.window.status("New project: drag an Input, some layers and an Output from the palette")
+        return True
+
+    def open_sample(self, name: str) -> bool:
+        from edutorch.graph.project import sample_project
+
+        if not self.maybe_save():
+            return False
+        self.show(sample_project(name), None, name)
+        self.window.status(f"Opened the sample {name}")
+        return True
+
+    def open(self, path=None, ask_save: bool = True) -> bool:
+        """Open ``path`` (or ask for one); a bad file shows a dialog, the current project stays."""
+        from edutorch.graph.project import ProjectFileError, load_project
+
+        if path is None:
+            path = dialogs.open_path(self.window, self._directory())
+            if not path:
+                return False
+        path = Path(path)
+        if ask_save and not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+        except ProjectFileError as exc:
+            dialogs.show_error(self.window, "Cannot open the project", str(exc))
+            self.window.status(f"Could not open {path.name}: {exc.problem}")
+            self.forget_recent(path)
+            return False
+        self.show(project, path, None)
+        self.add_recent(path)
+        self.window.status(f"Opened {path.name}")
+        self.offer_autosave(path)
+        return True
+
+    def show(self, project, path: Path | None, sample: str | None) -> None:
+        self.project, self.path, self.sample = project, path, sample
+        self.window.show_graph(project.graph, project.layout)
+        self.window.update_title()
+
+    # --- save --------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self._write(self.path)
+
+    def save_as(self, path=None) -> bool:
+        if path is None:
+            suggestion = str(Path(self._directory()) / f"{self._stem()}.etproj")
+            path = dialogs.save_path(
+                self.window, "Save project", suggestion, dialogs.PROJECT_FILTER
+            )
+            if not path:
+                return False
+        path = Path(path)
+        if path.suffix != ".etproj":
+            path = path.with_name(path.name + ".etproj")
+        return self._write(path)
+
+    def _write(self, path: Path) -> bool:
+        from edutorch.graph.project import save_project
+
+        project = self.current_project()
+        try:
+            save_project(project, path)
+        except (OSError, ValueError, TypeError) as exc:
+            dialogs.show_error(self.window, "Cannot save the project", f"{path}: {exc}")
+            self.window.status(f"Could not save {path.name}")
+            return False
+        self.remove_autosave()  # the one for the old name, if this was a Save As
+        self.project, self.path, self.sample = project, path, None
+        self.document.set_clean()
+        self.remove_autosave()
+        self.add_recent(path)
+        self.window.update_title()
+        self.window.status(f"Saved {path.name}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """Before the project goes away: True to go on, False if the user cancelled."""
+        if not self.document.dirty:
+            return True
+        answer = dialogs.ask_save_changes(self.window, self.display_name)
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            self.remove_autosave()
+            return True
+        return False
+
+    # --- export ------------------------------------------------------------------------------
+    def export_python(self, path=None) -> bool:
+        from edutorch.graph.export import to_python
+        from edutorch.graph.spec import GraphError
+
+        if path is None:
+            suggestion = str(Path(self._directory()) / f"{self._stem().replace('-', '_')}.py")
+            path = dialogs.save_path(self.window, "Export as Python", suggestion,
+                                     "Python files (*.py)")  # fmt: skip
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            source = to_python(self.document.spec, class_name(self.document.spec.name))
+            path.write_text(source, encoding="utf-8")
+        except (GraphError, OSError) as exc:
+            dialogs.show_error(self.window, "Cannot export the model", str(exc))
+            return False
+        self.window.status(f"Exported {path.name}")
+        return True
+
+    def export_weights(self, path=None) -> bool:
+        import edutorch
+        from edutorch.graph.spec import GraphError
+
+        if path is None:
+            suggestion = str(Path(self._directory()) / f"{self._stem()}.pt")
+            path = dialogs.save_path(self.window, "Export weights (state dict)", suggestion,
+                                     "State dicts (*.pt);;All files (*)")  # fmt: skip
+            if not path:
+                return False
+        path = Path(path)
+        try:
+            edutorch.save(self.window.model().state_dict(), path)
+        except (GraphError, OSError) as exc:
+            dialogs.show_error(self.window, "Cannot export the weights", str(exc))
+            return False
+        self.window.status(f"Exported the weights to {path.name}")
+        return True
+
+    # --- autosave ----------------------------------------------------------------------------
+    def autosave_file(self) -> Path:
+        from edutorch.graph.project import autosave_path
+
+        return autosave_path(self.path)
+
+    def autosave(self) -> bool:
+        """Write the unsaved work aside (never over the project file itself)."""
+        from edutorch.graph.project import save_project
+
+        if not self.document.dirty:
+            return False
+        try:
+            save_project(self.current_project(), self.autosave_file())
+        except (OSError, ValueError, TypeError) as exc:
+            self.window.status(f"Autosave failed: {exc}")
+            return False
+        return True
+
+    def remove_autosave(self) -> None:
+        try:
+            self.autosave_file().unlink(missing_ok=True)
+        except OSError:
+            pass  # a stale autosave is harmless: it is only offered when newer than the file
+
+    def offer_autosave(self, path: Path | None) -> bool:
+        """After a crash: an autosave newer than the file (or any, for an untitled project)."""
+        from edutorch.graph.project import ProjectFileError, load_project
+
+        backup = self.autosave_file()
+        if not self.window.interactive or not backup.exists():
+            return False
+        if path is not None and path.exists() and backup.stat().st_mtime <= path.stat().st_mtime:
+            return False
+        when = datetime.datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        if not dialogs.ask_restore_autosave(self.window, self.display_name, when):
+            self.remove_autosave()
+            return False
+        try:
+            project = load_project(backup)
+        except ProjectFileError as exc:
+            dialogs.show_error(self.window, "Cannot restore the autosave", str(exc))
+            return False
+        self.show(project, path, self.sample)
+        self.document.mark_dirty()  # restored work is not in the file yet
+        self.window.status(f"Restored the autosave of {self.display_name}")
+        return True
+
+    # --- recent files ------------------------------------------------------------------------
+    def recent(self) -> list[str]:
+        value = self.settings.value(RECENT_KEY, [])
+        if isinstance(value, str):  # QSettings gives a lone entry back as a plain string
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def add_recent(self, path: Path) -> None:
+        full = os.path.abspath(path)
+        paths = [full] + [p for p in self.recent() if p != full]
+        self.settings.setValue(RECENT_KEY, paths[:MAX_RECENT])
+        self.window.update_recent_menu()
+
+    def forget_recent(self, path: Path) -> None:
+        full = os.path.abspath(path)
+        self.settings.setValue(RECENT_KEY, [p for p in self.recent() if p != full])
+        self.window.update_recent_menu()
+
+    # --- helpers -----------------------------------------------------------------------------
+    def _directory(self) -> str:
+        return str(self.path.parent) if self.path is not None else os.getcwd()
+
+    def _stem(self) -> str:
+        return self.path.stem if self.path is not None else (self.sample or "untitled")
+
+    def shutdown(self) -> None:
+        self.autosave_timer.stop()
+
+
+def class_name(name: str) -> str:
+    """ "spiral-mlp" -> "SpiralMlp": the class name of an exported model."""
+    words = re.findall(r"[A-Za-z0-9]+", name)
+    text = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
+    return text if text[0].isalpha() else f"Model{text}"
+
+
+def load_matching(module, weights: dict | None) -> int:
+    """Load the saved weights that still fit ``module`` (same name and shape); returns how many.
+
+    After an edit the graph may have new layers (they keep their fresh initialisation) or
+    layers that changed size (their old weights no longer fit)."""
+    if not weights:
+        return 0
+    own = module.state_dict()
+    fitting = {
+        k: v for k, v in weights.items() if k in own and tuple(v.shape) == tuple(own[k].shape)
+    }
+    module.load_state_dict({**own, **fitting})
+    return len(fitting)
