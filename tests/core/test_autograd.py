@@ -816,3 +816,37 @@ def test_repr_without_torch():
     assert repr(edutorch.tensor([1, 2], dtype=edutorch.int32)) == (
         "tensor([1, 2], dtype=edutorch.int32)"
     )
+
+
+# ------------------------------------------------------------------ what a debugger sees
+def test_graph_nodes_keep_what_a_debugger_needs():
+    a, b = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    y = a * b
+    node = y.grad_fn
+    assert node.op == "mul" and node.name() == "MulBackward0"
+    assert node.inputs[0] is a and node.inputs[1] is b
+    assert node.saved_tensors[0] is a and node.saved_tensors[1] is b
+    assert node.outputs[0]() is y
+    assert node.location is None  # recorded only while a tracer or anomaly mode is on
+    (leaf_a, _), (leaf_b, _) = node.next_functions
+    assert leaf_a.variable is a and leaf_b.variable is b
+    z = y.sum()
+    assert z.grad_fn.next_functions[0][0] is node
+    with edutorch.autograd.detect_anomaly():
+        w = a * 2  # THE-LOCATION
+    assert w.grad_fn.location[0] == __file__ and "THE-LOCATION" in w.grad_fn.location[2]
+
+
+def test_no_graph_is_built_without_grad():
+    a = leaf([1.0])
+    with edutorch.no_grad():
+        y = a * a
+    assert y.grad_fn is None
+    y = edutorch.tensor([1.0]) * 2  # no input requires grad
+    assert y.grad_fn is None and not y.requires_grad
+
+
+def test_backward_with_inputs_only_fills_those():
+    a, b = leaf([1.0]), leaf([2.0])
+    (a * b).sum().backward(inputs=[a])
+    assert a.grad.item() == 2.0 and b.grad is None
