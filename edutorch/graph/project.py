@@ -65,11 +65,41 @@ class Project:
     meta: dict = field(default_factory=dict)
 
     def model(self):
-        """A ``GraphModule`` of the graph, with the saved weights loaded if there are any."""
+        """A ``GraphModule`` of the graph, with the saved weights loaded if there are any.
+
+        Raises GraphError if the graph does not build, or if the weights do not fit it.
+        """
         module = self.graph.build()
         if self.weights is not None:
+            problems = weight_problems(module, self.weights)
+            if problems:
+                raise GraphError("the saved weights do not fit the model: " + "; ".join(problems))
             module.load_state_dict(self.weights)
         return module
+
+    def weights_fit(self) -> list[str]:
+        """What is wrong between the saved weights and the graph ([] if they fit, or if there are
+        no weights or the graph does not build yet): missing, extra or wrongly shaped tensors."""
+        if self.weights is None:
+            return []
+        try:
+            module = self.graph.build()
+        except GraphError:
+            return []
+        return weight_problems(module, self.weights)
+
+
+def weight_problems(module, state: dict) -> list[str]:
+    """Differences between ``module.state_dict()`` and ``state``, one message each."""
+    want = module.state_dict()
+    problems = [f"{k} is missing" for k in want if k not in state]
+    problems += [f"{k} is not in the model" for k in state if k not in want]
+    for k, v in state.items():
+        if k in want and tuple(v.shape) != tuple(want[k].shape):
+            problems.append(
+                f"{k} has shape {tuple(v.shape)} but the model needs {tuple(want[k].shape)}"
+            )
+    return problems
 
 
 # ------------------------------------------------------------------------------------ save
@@ -361,7 +391,7 @@ def _spiral_mlp() -> Project:
         graph,
         dataset={"name": "spiral", "n_samples": 600, "noise": 0.05, "seed": 0,
                  "test_fraction": 0.2},
-        training=_training(lr=0.01, batch_size=32, epochs=200),
+        training=_training(lr=0.01, batch_size=32, epochs=100),
         meta=_meta("A small MLP learns to tell the three arms of a 2-D spiral apart."),
     )  # fmt: skip
 

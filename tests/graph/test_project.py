@@ -14,6 +14,7 @@ import edutorch as torch
 from edutorch import serialization
 from edutorch.graph import (
     BUILTIN_SAMPLES,
+    GraphError,
     GraphModule,
     Project,
     ProjectFileError,
@@ -269,3 +270,20 @@ def test_the_shipped_sample_files_match_the_code(tmp_path):
         shipped = SAMPLES / path.name
         assert shipped.exists(), f"run write_samples('samples') to add {path.name}"
         assert shipped.read_bytes() == path.read_bytes(), f"samples/{path.name} is out of date"
+
+
+def test_weights_that_do_not_fit_the_graph_are_explained(tmp_path):
+    project = trained_project()
+    assert project.weights_fit() == []
+    project.graph.set_params("linear_1", out_features=4)
+    problems = project.weights_fit()
+    assert "linear_1.weight has shape (8, 2) but the model needs (4, 2)" in problems
+    with pytest.raises(GraphError, match="do not fit the model: .*linear_1.weight has shape"):
+        project.model()
+    save_project(project, tmp_path / "p.etproj")  # saving it is allowed: work is never lost
+    assert load_project(tmp_path / "p.etproj").weights_fit() == problems
+    project.weights.pop("linear_2.bias")
+    project.weights["extra"] = torch.zeros(1)
+    assert {"linear_2.bias is missing", "extra is not in the model"} <= set(project.weights_fit())
+    project.graph.disconnect("relu_1", "linear_2")
+    assert project.weights_fit() == []  # a graph under construction: nothing to compare yet
