@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import serialization
-from .spec import GraphError, GraphSpec
+from .spec import GraphError, GraphSpec, version_problem
 
 __all__ = [
     "Project", "ProjectFileError", "save_project", "load_project", "autosave_path",
@@ -240,14 +240,9 @@ def _read_json(zf):
         raise _problem(f"{_JSON_MEMBER} is not valid JSON ({e})") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _problem(f'not an edutorch project: {_JSON_MEMBER} does not say "format": "{FORMAT}"')
-    version = doc.get("version")
-    if type(version) is not int or version < 1:
-        raise _problem(f"{_JSON_MEMBER} has an invalid version {version!r}")
-    if version > VERSION:
-        raise _problem(
-            f"it was saved by a newer edutorch (project format version {version}; this one "
-            f"reads version {VERSION}). Upgrade edutorch to open it"
-        )
+    problem = version_problem(doc.get("version"), VERSION, "project")
+    if problem:
+        raise _problem(problem)
     return doc
 
 
@@ -366,95 +361,50 @@ def autosave_path(path=None) -> Path:
 
 
 # --------------------------------------------------------------------------------- samples
-def _chain(name, blocks) -> GraphSpec:
-    """A spec of blocks wired one after another: [("Input", {...}), ("Linear", {...}), ...]."""
-    spec = GraphSpec(name=name)
-    prev = None
-    for kind, params in blocks:
-        node = spec.add_node(kind, params)
-        if prev is not None:
-            spec.connect(prev.id, node.id)
-        prev = node
-    spec.auto_layout()
-    return spec
-
-
-def _spiral_mlp() -> Project:
-    graph = _chain("spiral-mlp", [
-        ("Input", {"shape": (2,)}),
-        ("Linear", {"out_features": 16}), ("ReLU", {}),
-        ("Linear", {"out_features": 16}), ("ReLU", {}),
-        ("Linear", {"out_features": 3}),
-        ("Output", {"loss": "CrossEntropyLoss"}),
-    ])  # fmt: skip
-    return Project(
-        graph,
-        dataset={"name": "spiral", "n_samples": 600, "noise": 0.05, "seed": 0,
-                 "test_fraction": 0.2},
-        training=_training(lr=0.01, batch_size=32, epochs=100),
-        meta=_meta("A small MLP learns to tell the three arms of a 2-D spiral apart."),
-    )  # fmt: skip
-
-
-def _glyphs_cnn() -> Project:
-    conv = {"out_channels": 8, "kernel_size": (3, 3), "padding": (1, 1)}
-    graph = _chain("glyphs-cnn", [
-        ("Input", {"shape": (1, 28, 28)}),
-        ("Conv2d", conv), ("ReLU", {}), ("MaxPool2d", {}),
-        ("Conv2d", {**conv, "out_channels": 16}), ("ReLU", {}), ("MaxPool2d", {}),
-        ("Flatten", {}),
-        ("Linear", {"out_features": 10}),
-        ("Output", {"loss": "CrossEntropyLoss"}),
-    ])  # fmt: skip
-    return Project(
-        graph,
-        dataset={"name": "glyphs", "n_samples": 2000, "noise": 0.1, "seed": 0,
-                 "test_fraction": 0.2},
-        training=_training(lr=0.003, batch_size=32, epochs=5),
-        meta=_meta("A small convolutional network reads digit-like glyph images (1x28x28)."),
-    )  # fmt: skip
-
-
-def _sequence_rnn() -> Project:
-    graph = _chain("sequence-rnn", [
-        ("Input", {"shape": (8, 1)}),
-        ("GRU", {"hidden_size": 32, "output": "last"}),
-        ("Linear", {"out_features": 9}),
-        ("Output", {"loss": "CrossEntropyLoss"}),
-    ])  # fmt: skip
-    return Project(
-        graph,
-        dataset={"name": "counting", "n_samples": 1000, "seq_len": 8, "seed": 0,
-                 "test_fraction": 0.2},
-        training=_training(lr=0.01, batch_size=32, epochs=30),
-        meta=_meta("A GRU reads 8 bits one at a time and counts the ones (0 to 8)."),
-    )  # fmt: skip
-
-
-def _training(**kw) -> dict:
-    return {"optimizer": "Adam", "weight_decay": 0.0, "seed": 0, **kw}
-
-
-def _meta(description) -> dict:
-    return {"description": description}
-
-
-BUILTIN_SAMPLES = {
-    "spiral-mlp": "2-D spiral, MLP 2-16-16-3 (the first thing the studio shows)",
-    "glyphs-cnn": "digit-like glyph images, a two-layer CNN",
-    "sequence-rnn": "count the ones in a bit string with a GRU",
-}
-_SAMPLE_MAKERS = {"spiral-mlp": _spiral_mlp, "glyphs-cnn": _glyphs_cnn,
-                  "sequence-rnn": _sequence_rnn}  # fmt: skip
+_CONV = {"out_channels": 8, "kernel_size": (3, 3), "padding": (1, 1)}
+_CE = ("Output", {"loss": "CrossEntropyLoss"})
+# name -> (one-line summary, description, blocks, dataset settings, training settings)
+_SAMPLES = {
+    "spiral-mlp": (
+        "2-D spiral, MLP 2-16-16-3 (the first thing the studio shows)",
+        "A small MLP learns to tell the three arms of a 2-D spiral apart.",
+        [("Input", {"shape": (2,)}), ("Linear", {"out_features": 16}), "ReLU",
+         ("Linear", {"out_features": 16}), "ReLU", ("Linear", {"out_features": 3}), _CE],
+        {"name": "spiral", "n_samples": 600, "noise": 0.05, "seed": 0, "test_fraction": 0.2},
+        {"lr": 0.01, "batch_size": 32, "epochs": 100},
+    ),
+    "glyphs-cnn": (
+        "digit-like glyph images, a two-layer CNN",
+        "A small convolutional network reads digit-like glyph images (1x28x28).",
+        [("Input", {"shape": (1, 28, 28)}), ("Conv2d", _CONV), "ReLU", "MaxPool2d",
+         ("Conv2d", {**_CONV, "out_channels": 16}), "ReLU", "MaxPool2d", "Flatten",
+         ("Linear", {"out_features": 10}), _CE],
+        {"name": "glyphs", "n_samples": 2000, "noise": 0.1, "seed": 0, "test_fraction": 0.2},
+        {"lr": 0.003, "batch_size": 32, "epochs": 5},
+    ),
+    "sequence-rnn": (
+        "count the ones in a bit string with a GRU",
+        "A GRU reads 8 bits one at a time and counts the ones (0 to 8).",
+        [("Input", {"shape": (8, 1)}), ("GRU", {"hidden_size": 32, "output": "last"}),
+         ("Linear", {"out_features": 9}), _CE],
+        {"name": "counting", "n_samples": 1000, "seq_len": 8, "seed": 0, "test_fraction": 0.2},
+        {"lr": 0.01, "batch_size": 32, "epochs": 30},
+    ),
+}  # fmt: skip
+BUILTIN_SAMPLES = {name: entry[0] for name, entry in _SAMPLES.items()}
 
 
 def sample_project(name: str) -> Project:
     """A fresh copy of a built-in sample project (untrained: no weights, no history)."""
-    if name not in _SAMPLE_MAKERS:
+    if name not in _SAMPLES:
         raise ValueError(f"no sample project {name!r}; samples: {', '.join(BUILTIN_SAMPLES)}")
-    project = _SAMPLE_MAKERS[name]()
-    project.meta = {"name": name, **copy.deepcopy(project.meta)}
-    return project
+    _, description, blocks, dataset, training = copy.deepcopy(_SAMPLES[name])
+    return Project(
+        GraphSpec.chain(*blocks, name=name),
+        dataset=dataset,
+        training={"optimizer": "Adam", "weight_decay": 0.0, "seed": 0, **training},
+        meta={"name": name, "description": description},
+    )
 
 
 def write_samples(folder) -> list[Path]:

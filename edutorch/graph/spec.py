@@ -99,6 +99,25 @@ class GraphSpec:
         self.edges: list[EdgeSpec] = list(edges or [])
         self.name = name
 
+    @classmethod
+    def chain(cls, *blocks, name: str = "model") -> GraphSpec:
+        """A spec of blocks wired one after another, laid out left to right.
+
+            GraphSpec.chain(("Input", {"shape": (2,)}), ("Linear", {"out_features": 3}), "Output")
+
+        Each block is a type name, or a (type, params) pair.
+        """
+        spec = cls(name=name)
+        prev = None
+        for block in blocks:
+            kind, params = (block, None) if isinstance(block, str) else block
+            node = spec.add_node(kind, params)
+            if prev is not None:
+                spec.connect(prev.id, node.id)
+            prev = node
+        spec.auto_layout()
+        return spec
+
     def __repr__(self) -> str:
         return f"GraphSpec(name={self.name!r}, {len(self.nodes)} nodes, {len(self.edges)} edges)"
 
@@ -337,14 +356,9 @@ class GraphSpec:
             raise GraphError(f"a graph must be a JSON object, got {type(d).__name__}")
         if d.get("format") != FORMAT:
             raise GraphError(f'not an edutorch graph (its "format" is {d.get("format")!r})')
-        version = d.get("version")
-        if type(version) is not int or version < 1:
-            raise GraphError(f"the graph has an invalid version {version!r}")
-        if version > VERSION:
-            raise GraphError(
-                f"the graph was saved by a newer edutorch (graph format version {version}; this "
-                f"one reads version {VERSION}); upgrade edutorch to open it"
-            )
+        problem = version_problem(d.get("version"), VERSION, "graph")
+        if problem:
+            raise GraphError(problem)
         name = d.get("name", "model")
         if not isinstance(name, str):
             raise GraphError(f"the graph's name must be a string, got {name!r}")
@@ -373,6 +387,18 @@ class GraphSpec:
                     raise GraphError(f"edge {i} ({src!r} -> {dst!r}) refers to a missing node")
             spec.connect(src, dst, 0 if port is None else port)
         return spec
+
+
+def version_problem(version, current: int, what: str) -> str | None:
+    """Why data in format ``version`` cannot be read by this edutorch (None if it can)."""
+    if type(version) is not int or version < 1:
+        return f"the {what} has an invalid version {version!r}"
+    if version > current:
+        return (
+            f"the {what} was saved by a newer edutorch ({what} format version {version}; this "
+            f"one reads version {current}); upgrade edutorch to open it"
+        )
+    return None
 
 
 def _position(position, node_id):

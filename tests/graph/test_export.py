@@ -16,7 +16,7 @@ from edutorch.graph.check import integer_input
 from .test_check import cnn
 from .test_from_module import Residual
 from .test_layers import CASES, _inputs
-from .test_spec import chain, mlp
+from .test_spec import chain, mlp, two_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,19 +36,6 @@ def load(path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def two_inputs():
-    spec = GraphSpec(name="two inputs")
-    a = spec.add_node("Input", {"shape": (4,)})
-    b = spec.add_node("Input", {"shape": (3,)})
-    fc = spec.add_node("Linear", {"out_features": 4})
-    add = spec.add_node("Add")
-    cat = spec.add_node("Concat", {"dim": -1})
-    out = spec.add_node("Output", {"loss": "MSELoss"})
-    for src, dst in ((a, fc), (fc, add), (a, add), (add, cat), (b, cat), (cat, out)):
-        spec.connect(src.id, dst.id)
-    return spec
 
 
 def recurrent():

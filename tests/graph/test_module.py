@@ -5,11 +5,11 @@ import pytest
 
 import edutorch as torch
 from edutorch import nn
-from edutorch.graph import GraphError, GraphModule, GraphSpec, count_parameters
+from edutorch.graph import GraphError, GraphModule, count_parameters
 from edutorch.trace import record
 
 from .test_check import cnn
-from .test_spec import chain, mlp
+from .test_spec import chain, mlp, two_inputs
 
 
 def test_parameter_counts_equal_a_hand_built_sequential():
@@ -70,19 +70,7 @@ def test_it_trains():
 
 
 def test_residual_and_two_inputs():
-    spec = GraphSpec()
-    a = spec.add_node("Input", {"shape": (4,)})
-    b = spec.add_node("Input", {"shape": (3,)})
-    fa = spec.add_node("Linear", {"out_features": 4})
-    add = spec.add_node("Add")
-    cat = spec.add_node("Concat", {"dim": -1})
-    out = spec.add_node("Output", {"loss": "MSELoss"})
-    spec.connect(a.id, fa.id)
-    spec.connect(fa.id, add.id)
-    spec.connect(a.id, add.id)
-    spec.connect(add.id, cat.id)
-    spec.connect(b.id, cat.id)
-    spec.connect(cat.id, out.id)
+    spec = two_inputs()
     model = spec.build()
     xa, xb = torch.randn(5, 4), torch.randn(5, 3)
     want = torch.cat([model.linear_1(xa) + xa, xb], dim=-1)

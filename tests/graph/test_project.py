@@ -127,7 +127,7 @@ def _linear(doc):
     "edit, message",
     [
         (dict(change_doc=lambda d: d.update(version=2)),
-         "saved by a newer edutorch.*version 2.*Upgrade edutorch"),
+         "project was saved by a newer edutorch.*version 2.*upgrade edutorch"),
         (dict(change_doc=lambda d: d["graph"].update(version=7)), "newer edutorch"),
         (dict(change_doc=lambda d: _linear(d)["params"].update(out_features="-3")),
          r"'linear_1' \(Linear\): out_features must be an integer, got '-3'"),

@@ -10,19 +10,36 @@ from edutorch.graph import GraphError, GraphSpec
 
 def chain(*blocks, name="model"):
     """A spec of (type, params) blocks wired one after another."""
-    spec = GraphSpec(name=name)
-    prev = None
-    for kind, params in blocks:
-        node = spec.add_node(kind, params)
-        if prev is not None:
-            spec.connect(prev.id, node.id)
-        prev = node
+    return GraphSpec.chain(*blocks, name=name)
+
+
+def two_inputs():
+    """(N, 4) -> Linear -> + itself -> concatenated with a second (N, 3) input -> MSE."""
+    spec = GraphSpec(name="two inputs")
+    a = spec.add_node("Input", {"shape": (4,)})
+    b = spec.add_node("Input", {"shape": (3,)})
+    fc = spec.add_node("Linear", {"out_features": 4})
+    add = spec.add_node("Add")
+    cat = spec.add_node("Concat", {"dim": -1})
+    out = spec.add_node("Output", {"loss": "MSELoss"})
+    for src, dst in ((a, fc), (fc, add), (a, add), (add, cat), (b, cat), (cat, out)):
+        spec.connect(src.id, dst.id)
     return spec
 
 
 def mlp():
     return chain(("Input", {"shape": (2,)}), ("Linear", {"out_features": 8}), ("ReLU", {}),
                  ("Linear", {"out_features": 3}), ("Output", {}))  # fmt: skip
+
+
+def test_chain_takes_names_or_pairs_and_lays_out():
+    spec = GraphSpec.chain("Input", ("Linear", {"out_features": 3}), "Output", name="tiny")
+    assert [n.type for n in spec.nodes] == ["Input", "Linear", "Output"]
+    assert [(e.src, e.dst) for e in spec.edges] == [
+        ("input_1", "linear_1"),
+        ("linear_1", "output_1"),
+    ]
+    assert spec.name == "tiny" and spec.node("output_1").position == (400.0, 0.0)
 
 
 def test_ids_are_unique_readable_names():
