@@ -49,15 +49,19 @@ def validate(spec: GraphSpec) -> dict:
     return _structure(spec)[0]
 
 
-def infer_shapes(spec: GraphSpec, batch_size: int = 2) -> ShapeReport:
+def infer_shapes(spec: GraphSpec, batch_size: int = 2, dataset=None) -> ShapeReport:
     """Build and run ``spec`` on a dummy batch; report every wire's shape and every problem.
 
     Inputs get random floats of the Input's shape, or int64 zeros (valid token ids) when the Input
-    is int64 or feeds an Embedding. Never raises.
+    is int64 or feeds an Embedding. With ``dataset`` (a name from ``edutorch.datasets.available()``
+    or its ``DatasetInfo``) the Input shape, the number of classes and the loss are checked
+    against it too, the loss by running it on dummy targets. Never raises.
     """
     report = ShapeReport()
     try:
         built = propagate(spec, batch_size)
+        if dataset is not None and not built.errors:
+            _check_dataset(spec, built, dataset, batch_size)
     except Exception as e:  # a bug here must not take the studio down: report it instead
         report.errors[GRAPH] = f"internal error while checking the graph: {_message(e)}"
         return report
@@ -124,6 +128,8 @@ def _structure(spec):
         for s in sinks:
             if s not in inputs:
                 warnings[s] = "its output is not used (it does not lead to the Output)"
+    for out in outputs[:1]:
+        _loss_advice(spec, out, warnings)
     order, cycle = spec._order()
     for nid in cycle:
         err(nid, "it is on a cycle: " + " -> ".join(cycle + [cycle[0]]))
@@ -132,6 +138,30 @@ def _structure(spec):
         if n.id not in reached and n.id not in errors and n.id not in cycle:
             err(n.id, "no data reaches it: it is not connected to an Input")
     return errors, warnings
+
+
+# what usually goes right before each loss, and what to say when something else does
+_BEFORE_LOSS = {
+    "CrossEntropyLoss": (("Softmax", "LogSoftmax"), False, "CrossEntropyLoss applies "
+                         "log-softmax itself; remove the {src} before it (raw scores go in)"),
+    "NLLLoss": (("LogSoftmax",), True, "NLLLoss expects log-probabilities: put a LogSoftmax "
+                "before it, or use CrossEntropyLoss on the raw scores"),
+    "BCELoss": (("Sigmoid",), True, "BCELoss expects probabilities in [0, 1]: put a Sigmoid "
+                "before it, or use BCEWithLogitsLoss on the raw scores"),
+    "BCEWithLogitsLoss": (("Sigmoid",), False, "BCEWithLogitsLoss applies the sigmoid itself; "
+                          "remove the Sigmoid before it"),
+}  # fmt: skip
+
+
+def _loss_advice(spec, output_id, warnings):
+    loss = spec.node(output_id).params.get("loss")
+    srcs = [e.src for e in spec.inputs_of(output_id) if spec.has_node(e.src)]
+    if loss not in _BEFORE_LOSS or not srcs:
+        return
+    kinds, wanted, text = _BEFORE_LOSS[loss]
+    src = spec.node(srcs[0]).type
+    if (src in kinds) != wanted:
+        warnings[output_id] = text.format(src=src)
 
 
 def _layer_or_none(node):
@@ -163,6 +193,7 @@ class Built:
     shapes: dict  # node id -> output shape
     errors: dict
     warnings: dict
+    values: dict = field(default_factory=dict)  # node id -> its output on the dummy batch
 
 
 def propagate(spec: GraphSpec, batch_size: int = 2) -> Built:
@@ -174,7 +205,7 @@ def propagate(spec: GraphSpec, batch_size: int = 2) -> Built:
     errors, warnings = _structure(spec)
     order, _ = spec._order()
     built = Built(order, {}, {}, errors, warnings)
-    values: dict = {}
+    values = built.values
     rng = np.random.default_rng(0)  # dummy data never touches the global seed
     with no_grad():
         for nid in order:
@@ -199,6 +230,77 @@ def propagate(spec: GraphSpec, batch_size: int = 2) -> Built:
                 values[nid] = out
                 built.shapes[nid] = tuple(out.shape)
     return built
+
+
+_CLASS_LOSSES = ("CrossEntropyLoss", "NLLLoss")
+_NUMBER_LOSSES = ("MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss")
+
+
+def _check_dataset(spec, built, dataset, batch_size):
+    """Input shape, class count and loss against a built-in dataset's description."""
+    import warnings
+
+    from .. import datasets
+    from .._creation import tensor
+
+    info = datasets.available()[dataset] if isinstance(dataset, str) else dataset
+    errors = built.errors
+    inputs = [n for n in spec.nodes if n.type == "Input"]
+    for node in inputs:
+        if tuple(node.params["shape"]) != tuple(info.input_shape):
+            errors[node.id] = (
+                f"the dataset {info.name!r} gives samples of shape {tuple(info.input_shape)}; "
+                f"set this Input's shape to {tuple(info.input_shape)}"
+            )
+    output = next(n for n in spec.nodes if n.type == "Output")
+    src = spec.inputs_of(output.id)[0].src
+    loss_name, loss_fn, pred = output.params["loss"], built.modules[output.id], built.values[src]
+    classify = info.task == "classification"
+    if errors:
+        return
+    if classify and loss_name in _CLASS_LOSSES:
+        n = info.num_classes
+        if pred.dim() < 2 or pred.shape[1] != n:
+            got = pred.shape[1] if pred.dim() > 1 else "one"
+            errors[output.id] = (
+                f"the dataset {info.name!r} has {n} classes, but the model gives {got} scores per "
+                f"sample (its output is {_shape_text(pred.shape)}); it needs {n}"
+            )
+            if info.target_shape and pred.dim() >= 3 and pred.shape[-1] == n:
+                want = _shape_text((0, n, *info.target_shape))
+                errors[output.id] = (
+                    f"{loss_name} reads class scores from dim 1, so with one label per step the "
+                    f"output must be {want}, not {_shape_text(pred.shape)}: add a Transpose "
+                    "(dims 1 and 2) before the Output"
+                )
+            return
+        labels = (np.arange(int(np.prod((batch_size, *info.target_shape)))) * 7 + n - 1) % n
+        target = tensor(labels.reshape((batch_size, *info.target_shape)).astype(np.int64))
+    elif not classify and loss_name in _CLASS_LOSSES:
+        errors[output.id] = (
+            f"{loss_name} needs class labels, but {info.name!r} is a regression set (numbers to "
+            "predict): use MSELoss or L1Loss"
+        )
+        return
+    elif not classify:
+        target = tensor(np.zeros((batch_size, *info.target_shape), dtype=np.float32))
+    else:
+        built.warnings.setdefault(
+            output.id,
+            f"{info.name!r} is a classification set; CrossEntropyLoss is the usual loss for "
+            f"class labels, not {loss_name}",
+        )
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a broadcasting warning means wrong training: say so
+        try:
+            loss_fn(pred, target)
+        except Exception as e:
+            errors[output.id] = f"{loss_name} on the dataset's targets: {_message(e)}"
+
+
+def _shape_text(shape) -> str:
+    return "(" + ", ".join(["N", *(str(s) for s in shape[1:])]) + ")"
 
 
 def integer_input(spec: GraphSpec, node_id: str) -> bool:

@@ -1,5 +1,7 @@
 """infer_shapes and validate: shapes on every wire, errors on the node at fault, never a raise."""
 
+import re
+
 import pytest
 
 from edutorch.graph import GraphSpec, infer_shapes, validate
@@ -188,3 +190,78 @@ def test_random_wiring_never_raises(seed):
             pass
     report = infer_shapes(spec)
     assert isinstance(report.errors, dict)
+
+
+# ------------------------------------------------------------------- against a dataset
+def test_samples_fit_their_datasets():
+    from edutorch.graph import BUILTIN_SAMPLES, sample_project
+
+    for name in BUILTIN_SAMPLES:
+        project = sample_project(name)
+        report = infer_shapes(project.graph, dataset=project.dataset["name"])
+        assert report.ok and not report.warnings, (name, report.errors, report.warnings)
+
+
+def _spiral():
+    from edutorch.graph import sample_project
+
+    return sample_project("spiral-mlp").graph
+
+
+@pytest.mark.parametrize(
+    "dataset, node, message",
+    [
+        ("glyphs", "input_1", r"gives samples of shape \(1, 28, 28\); set this Input's shape"),
+        ("xor", "output_1", r"'xor' has 2 classes, but the model gives 3 scores .*\(N, 3\)"),
+        ("plane", "output_1", "CrossEntropyLoss needs class labels, but 'plane' is a regression"),
+    ],
+)
+def test_dataset_mismatches(dataset, node, message):
+    report = infer_shapes(_spiral(), dataset=dataset)
+    assert list(report.errors) == [node]
+    assert re.search(message, report.errors[node])
+
+
+def test_regression_shapes_and_broadcasting():
+    spec = _spiral()
+    spec.set_params("output_1", loss="MSELoss")
+    report = infer_shapes(spec, dataset="plane")
+    assert "target size" in report.errors["output_1"]  # (N, 3) vs (N, 1): torch's warning
+    spec.set_params("linear_3", out_features=1)
+    assert infer_shapes(spec, dataset="plane").ok
+
+
+def test_per_step_labels_need_the_classes_in_dim_1():
+    from edutorch.datasets import available
+
+    info = available()["char_text"]
+    blocks = [("Input", {"shape": (32,)}), ("Embedding", {"num_embeddings": info.num_classes}),
+              ("GRU", {}), ("Linear", {"out_features": info.num_classes}), "Output"]  # fmt: skip
+    report = infer_shapes(GraphSpec.chain(*blocks), dataset=info)
+    assert "add a Transpose" in report.errors["output_1"]
+    fixed = GraphSpec.chain(*blocks[:-1], "Transpose", "Output")
+    assert infer_shapes(fixed, dataset=info).ok
+
+
+@pytest.mark.parametrize(
+    "before, loss, advice",
+    [
+        ("Softmax", "CrossEntropyLoss", "applies log-softmax itself; remove the Softmax"),
+        ("ReLU", "NLLLoss", "put a LogSoftmax before it"),
+        ("ReLU", "BCELoss", "put a Sigmoid before it"),
+        ("Sigmoid", "BCEWithLogitsLoss", "remove the Sigmoid"),
+        ("LogSoftmax", "NLLLoss", None),
+        ("ReLU", "CrossEntropyLoss", None),
+    ],
+)
+def test_loss_advice(before, loss, advice):
+    spec = chain(
+        ("Input", {"shape": (3,)}), ("Linear", {}), (before, {}), ("Output", {"loss": loss})
+    )
+    report = infer_shapes(spec)
+    assert report.ok
+    assert report.warnings.get("output_1") == (
+        None if advice is None else report.warnings["output_1"]
+    )
+    if advice:
+        assert advice in report.warnings["output_1"]
