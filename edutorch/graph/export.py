@@ -16,10 +16,11 @@ from .spec import GraphError, GraphSpec
 __all__ = ["to_python"]
 
 
-def to_python(spec: GraphSpec, class_name: str = "Model") -> str:
+def to_python(spec: GraphSpec, class_name: str = "Model", pytorch: bool = False) -> str:
     """Python source for ``spec``: imports, a class with ``__init__`` and ``forward``, and a
-    ``__main__`` block that builds it and runs a dummy batch. Raises GraphError if the graph has
-    an error (``infer_shapes`` tells which)."""
+    ``__main__`` block that builds it and runs a dummy batch. ``pytorch=True`` writes the imports
+    for PyTorch instead of edutorch (nothing else differs). Raises GraphError if the graph has an
+    error (``infer_shapes`` tells which)."""
     if not class_name.isidentifier() or keyword.iskeyword(class_name):
         raise GraphError(f"class name {class_name!r} is not a valid Python name")
     built = propagate(spec)
@@ -52,15 +53,21 @@ def to_python(spec: GraphSpec, class_name: str = "Model") -> str:
     in_desc = ", ".join(f"{names[i]} {_shape(built.shapes[i])}" for i in inputs)
     out_desc = _shape(built.shapes[spec.inputs_of(output.id)[0].src])
 
+    if pytorch:
+        about = ["Runs with PyTorch; for edutorch change the two imports below to",
+                 "`import edutorch as torch` and `from edutorch import nn`."]  # fmt: skip
+        imports = ["import torch", "from torch import nn"]
+    else:
+        about = ["Runs as it is with edutorch; for PyTorch change the two imports below to",
+                 "`import torch` and `from torch import nn`."]  # fmt: skip
+        imports = ["import edutorch as torch", "from edutorch import nn"]
     lines = [
         f'"""{spec.name}: exported from edutorch studio.',
         "",
-        "Runs as it is with edutorch; for PyTorch change the two imports below to",
-        "`import torch` and `from torch import nn`.",
+        *about,
         '"""',
         "",
-        "import edutorch as torch",
-        "from edutorch import nn",
+        *imports,
         "",
         "",
         f"class {class_name}(nn.Module):",

@@ -22,10 +22,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path, spec, name="exported", torch_import=False):
-    source = to_python(spec)
-    if torch_import:
-        source = source.replace("import edutorch as torch", "import torch")
-        source = source.replace("from edutorch import nn", "from torch import nn")
+    source = to_python(spec, pytorch=torch_import)
+    if torch_import:  # the only difference: the two imports
+        plain = to_python(spec).replace("import edutorch as torch", "import torch")
+        assert (
+            source.split('"""')[2:] == plain.replace("from edutorch", "from torch").split('"""')[2:]
+        )
     path = tmp_path / f"{name}.py"
     path.write_text(source)
     return path
