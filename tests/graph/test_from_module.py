@@ -237,3 +237,31 @@ def test_bad_arguments():
         from_module(nn.Linear(2, 2), [[1.0, 2.0]])
     with pytest.raises(GraphError, match="unknown loss"):
         from_module(nn.Linear(2, 2), torch.randn(2, 2), loss="Nope")
+
+
+class TextConv(nn.Module):
+    """Embedding -> (transpose) -> Conv1d -> pooling -> norm, with glue in forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(30, 6)
+        self.conv = nn.Conv1d(6, 8, 3, padding=1, groups=2)
+        self.pool = nn.AvgPool1d(2)
+        self.norm = nn.GroupNorm(4, 8)
+        self.act = nn.ELU(alpha=0.5)
+        self.up = nn.Sequential(nn.Unflatten(1, (8, 1)), nn.ConvTranspose2d(8, 2, 3, stride=2))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d((2, 1)), nn.Flatten(), nn.Softmax(dim=1))
+
+    def forward(self, x):
+        h = self.emb(x).transpose(1, 2)
+        h = self.act(self.norm(self.pool(self.conv(h))))
+        return self.head(self.up(h))
+
+
+def test_many_layer_kinds_and_a_transpose():
+    torch.manual_seed(0)
+    spec = round_trip(TextConv(), torch.randint(0, 30, (2, 8)))
+    assert spec.node("transpose_1").params == {"dim0": 1, "dim1": 2}
+    assert spec.node("conv").params["groups"] == 2
+    assert spec.node("act").params["alpha"] == 0.5
+    assert spec.node("head_2").params["dim"] == 1
