@@ -61,8 +61,9 @@ def to_python(spec: GraphSpec, class_name: str = "Model", pytorch: bool = False)
         about = ["Runs as it is with edutorch; for PyTorch change the two imports below to",
                  "`import torch` and `from torch import nn`."]  # fmt: skip
         imports = ["import edutorch as torch", "from edutorch import nn"]
+    title = " ".join(spec.name.replace("\\", "/").replace('"', "'").split()) or "model"
     lines = [
-        f'"""{spec.name}: exported from edutorch studio.',
+        f'"""{title}: exported from edutorch studio.',
         "",
         *about,
         '"""',

@@ -166,3 +166,9 @@ def test_invalid_graphs_and_names_are_refused():
 
 def test_every_layer_type_is_exportable():
     assert set(CASES) | {"Input"} == set(LAYERS)
+
+
+def test_any_graph_name_makes_valid_code():
+    spec = mlp()
+    spec.name = 'tricky """ name\\n with \\\\ and\nnewline"'
+    compile(to_python(spec), "exported.py", "exec")
