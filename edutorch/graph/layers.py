@@ -447,6 +447,8 @@ _add(
 
 # ------------------------------------------------------------------------------- Reshape
 def _reshape(m, xs, p):
+    if 0 in p["shape"]:
+        raise ValueError(f"Reshape sizes must be positive (or -1 once), got {p['shape']}")
     return xs[0].reshape(xs[0].shape[0], *p["shape"])
 
 
