@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .recorder import record
+
 CONV_OPS = ("convolution", "conv1d", "conv2d", "conv3d")
 
 # RMS gradient thresholds: below VANISHING nothing much is learnt, above EXPLODING steps blow up.
@@ -101,6 +103,40 @@ def find_anomalies(tape, vanishing: float = VANISHING, exploding: float = EXPLOD
 def describe_event(event) -> str:
     """One line: "forward · fc1 · matmul" (a backward step names the forward op it undoes)."""
     return f"{event.kind} · {event.module or '-'} · {event.op}"
+
+
+class Cancelled(Exception):
+    """Raised inside ``record_step`` when its ``cancelled()`` callback says stop."""
+
+
+def record_step(model, x, y, loss_fn, max_elements: int = 4096, cancelled=None):
+    """Record ``loss_fn(model(x), y).backward()``; returns (tape, loss value).
+
+    The parameters' ``.grad`` are cleared first (so the tape's accumulations are this pass's
+    gradients) and put back afterwards: debugging a model does not disturb its training.
+    ``cancelled`` (a function returning True to stop) is checked before every module runs."""
+    params = list(model.parameters())
+    saved = [p.grad for p in params]
+    hooks = []
+    if cancelled is not None:
+
+        def check(module, args):
+            if cancelled():
+                raise Cancelled("recording cancelled")
+
+        hooks = [m.register_forward_pre_hook(check) for m in model.modules()]
+    try:
+        for p in params:
+            p.grad = None
+        with record(max_elements=max_elements) as tape:
+            loss = loss_fn(model(x), y)
+            loss.backward()
+        return tape, float(loss.item())
+    finally:
+        for hook in hooks:
+            hook.remove()
+        for p, g in zip(params, saved):
+            p.grad = g
 
 
 # --- pictures of arrays ------------------------------------------------------------------
