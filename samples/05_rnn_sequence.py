@@ -6,7 +6,7 @@ What it teaches
     state) from step to step; here the memory has to keep a running count
   * clipping the gradient norm, the usual guard against exploding gradients in RNNs
   * writing your own model as an ``nn.Module`` subclass with a ``forward`` method
-  * using the last time step's output to classify the whole sequence
+  * using the memory after the last step (``h_n[-1]``) to classify the whole sequence
   * always compare with a baseline: always guessing the most common count is right ~20% of the
     time; the LSTM gets nearly all of them
 
@@ -42,7 +42,7 @@ def make_data(seed):
 
 
 class Counter(torch.nn.Module):
-    """bits (N, T, 1) -> LSTM -> the output after the last bit (N, HIDDEN) -> scores (N, T + 1)."""
+    """bits (N, T, 1) -> LSTM -> its memory after the last bit (N, HIDDEN) -> scores (N, T + 1)."""
 
     def __init__(self, hidden=HIDDEN, seq_len=SEQ_LEN):
         super().__init__()
@@ -50,8 +50,10 @@ class Counter(torch.nn.Module):
         self.head = torch.nn.Linear(hidden, seq_len + 1)  # one score per possible count
 
     def forward(self, x):
-        outputs, (h, c) = self.lstm(x)  # outputs: (N, T, hidden), one per time step
-        return self.head(outputs[:, -1])  # the last step has seen every bit
+        # outputs: the hidden state after every step (N, T, hidden); h_n and c_n: the hidden and
+        # cell states after the last step, one per layer (1, N, hidden)
+        outputs, (h_n, c_n) = self.lstm(x)
+        return self.head(h_n[-1])  # the memory after the last bit, which has seen every bit
 
 
 def accuracy(model, x, y):
