@@ -46,14 +46,25 @@ def build(window) -> dict[str, QAction]:
     file_menu.addAction(act("quit", "&Quit", window.close, Key.Quit))
 
     edit = bar.addMenu("&Edit")
-    undo = window.document.undo_stack.createUndoAction(window, "&Undo")
+    stack = window.document.undo_stack
+    undo = stack.createUndoAction(window, "&Undo")  # the menu names the edit: "Undo Move"
     undo.setShortcuts(QKeySequence.keyBindings(Key.Undo))
-    redo = window.document.undo_stack.createRedoAction(window, "&Redo")
+    redo = stack.createRedoAction(window, "&Redo")
     redo.setShortcuts(QKeySequence.keyBindings(Key.Redo))
     for name, action in (("undo", undo), ("redo", redo)):
         window.addAction(action)
         actions[name] = action
         edit.addAction(action)
+    # The toolbar keeps short fixed labels, so it does not grow with the name of each edit.
+    buttons = [("undo", "Undo", stack.undo, stack.canUndoChanged),
+               ("redo", "Redo", stack.redo, stack.canRedoChanged)]  # fmt: skip
+    for name, text, slot, signal in buttons:
+        button = QAction(text, window)
+        button.setToolTip(f"{text} ({actions[name].shortcut().toString()})")
+        button.triggered.connect(lambda _checked=False, slot=slot: slot())
+        button.setEnabled(False)
+        signal.connect(button.setEnabled)
+        actions[f"toolbar_{name}"] = button
     edit.addSeparator()
     edit.addAction(act("cut", "Cu&t", scene.cut_selection, Key.Cut))
     edit.addAction(act("copy", "&Copy", scene.copy_selection, Key.Copy))
@@ -90,8 +101,8 @@ def build(window) -> dict[str, QAction]:
 
     toolbar = QToolBar("Main", window)
     toolbar.setObjectName("MainToolbar")
-    for name in ("new", "open", "save", None, "undo", "redo", None, "zoom_in", "zoom_out",
-                 "fit", "auto_layout"):  # fmt: skip
+    for name in ("new", "open", "save", None, "toolbar_undo", "toolbar_redo", None,
+                 "zoom_in", "zoom_out", "fit", "auto_layout"):  # fmt: skip
         toolbar.addSeparator() if name is None else toolbar.addAction(actions[name])
     window.addToolBar(toolbar)
     window.toolbar = toolbar

@@ -3,7 +3,7 @@ toolbar and a status bar that says what the app is doing."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
@@ -24,7 +24,9 @@ PLACEHOLDERS = {
     "Training": "Live training (loss curves, decision boundaries) will appear here.",
 }
 PRESENTATION_SCALE = 1.5  # fonts on a projector, as a multiple of the usual size
+PRESENTATION_FIT = 2.5  # a small model may fill the projector
 FIRST_SAMPLE = "spiral-mlp"
+SHAPES_CHARS = 110  # the rest of a long error message is in the label's tooltip
 
 
 class MainWindow(QMainWindow):
@@ -62,6 +64,9 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Palette"], self.docks["Inspector"]], [170, 250], horizontal)
         self.resizeDocks([self.docks["Debugger"]], [110], vertical)
 
+        self.shapes_label = QLabel()
+        self.shapes_label.setObjectName("shapes")
+        self.statusBar().addPermanentWidget(self.shapes_label)
         self.files = ProjectFiles(self, settings)
         self.actions = actions.build(self)
         self.update_recent_menu()
@@ -84,6 +89,9 @@ class MainWindow(QMainWindow):
                 self.files.show(_sample(FIRST_SAMPLE), None, FIRST_SAMPLE)
             self.files.offer_autosave(None)
         self.update_title()
+        self.report_shapes()
+        if not self.statusBar().currentMessage():
+            self.status("Ready")
 
     def _add_dock(self, name: str, widget: QWidget, area: Area) -> None:
         dock = QDockWidget(name, self)
@@ -98,6 +106,7 @@ class MainWindow(QMainWindow):
         out (a sample, a traced model, a script's file) is laid out for these boxes if needed."""
         self.inspector.show_node(None)
         self.document.set_spec(spec.copy())
+        self.inspector.set_overview(spec.name, self.files.project.meta.get("description", ""))
         if not layout and self.scene.needs_layout():
             for node_id, position in self.scene.layout_positions().items():
                 self.document.spec.node(node_id).position = position
@@ -152,7 +161,13 @@ class MainWindow(QMainWindow):
         actions.fill_recent_menu(self.recent_menu, self.files.recent(), self.files.open)
 
     def report_shapes(self) -> None:
-        self.status(shape_summary(self.document.spec, self.document.result))
+        """The model's state, kept on the right of the status bar (actions report on the left)."""
+        text = shape_summary(self.document.spec, self.document.result)
+        short = text if len(text) <= SHAPES_CHARS else text[: SHAPES_CHARS - 1] + "…"
+        self.shapes_label.setText(short)
+        self.shapes_label.setToolTip(text)
+        ok = text.startswith("Shapes OK")
+        self.shapes_label.setStyleSheet("" if ok else "color: #c5221f; font-weight: bold;")
 
     # --- selection, palette ------------------------------------------------------------------
     def _selection_changed(self) -> None:
@@ -176,8 +191,10 @@ class MainWindow(QMainWindow):
             self.setFont(font)
             for widget in (self.menuBar(), self.statusBar(), self.toolbar, *self.docks.values()):
                 widget.hide()
+            self._scroll_bars(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # middle-drag still pans
             self.showFullScreen()
-            self.view.fit(max_scale=2.5)
+            self.view.fit_limit = PRESENTATION_FIT
+            self.view.request_fit()  # again once the window has its full-screen size
         else:
             state, font, was_full = self._presentation_state
             self._presentation_state = None
@@ -188,8 +205,14 @@ class MainWindow(QMainWindow):
             self.toolbar.show()
             if not was_full:
                 self.showNormal()
-            QTimer.singleShot(0, self.view.fit)
+            self._scroll_bars(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+            self.view.fit_limit = self.view.MAX_FIT_SCALE
+            self.view.request_fit()
         self.actions["presentation"].setChecked(on)
+
+    def _scroll_bars(self, policy: Qt.ScrollBarPolicy) -> None:
+        self.view.setHorizontalScrollBarPolicy(policy)
+        self.view.setVerticalScrollBarPolicy(policy)
 
     @property
     def presenting(self) -> bool:

@@ -296,6 +296,7 @@ class GraphView(QGraphicsView):
     """Zoom with the wheel, pan with the middle button or Space + drag, drop layers to add them."""
 
     MIN_SCALE, MAX_SCALE, MAX_FIT_SCALE = 0.15, 4.0, 1.25
+    READABLE_SCALE = 0.55  # node text at this zoom is about the smallest one can read
 
     def __init__(self, scene: GraphScene, parent=None) -> None:
         super().__init__(scene, parent)
@@ -306,6 +307,7 @@ class GraphView(QGraphicsView):
         self.setAcceptDrops(True)
         self._pan_from = None
         self._auto_fit = False
+        self.fit_limit = self.MAX_FIT_SCALE  # presentation mode allows larger
 
     @property
     def graph_scene(self) -> GraphScene:
@@ -335,8 +337,12 @@ class GraphView(QGraphicsView):
         self.zoom(factor)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
 
-    def fit(self, max_scale: float | None = None, keep_auto: bool = False) -> None:
-        """Show the whole model, no larger than ``max_scale`` (one box should not fill the view)."""
+    def fit(self, max_scale: float | None = None, min_scale: float = 0.0,
+            keep_auto: bool = False) -> None:  # fmt: skip
+        """Show the whole model, no larger than ``max_scale`` (one box should not fill the view).
+
+        Below ``min_scale`` text is unreadable: then show the model's start (its Input side) at
+        ``min_scale``, and the scroll bar says there is more to the right."""
         self._auto_fit = self._auto_fit and keep_auto
         scene = self.graph_scene
         rect = QRectF()
@@ -344,16 +350,22 @@ class GraphView(QGraphicsView):
             rect = rect.united(item.sceneBoundingRect())
         if rect.isEmpty():
             return
-        self.fitInView(rect.adjusted(-30, -30, 30, 30), Qt.AspectRatioMode.KeepAspectRatio)
-        limit = self.MAX_FIT_SCALE if max_scale is None else max_scale
+        rect.adjust(-30, -30, 30, 30)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        limit = self.fit_limit if max_scale is None else max_scale
         if self.zoom_factor() > limit:
             self._set_zoom(limit)
-        self.centerOn(rect.center())
+        if self.zoom_factor() < min_scale:
+            self._set_zoom(min_scale)
+            half_width = self.viewport().width() / min_scale / 2
+            self.centerOn(rect.left() + half_width, rect.center().y())
+        else:
+            self.centerOn(rect.center())
 
     def request_fit(self) -> None:
         """Fit now and again whenever the view is resized, until the user moves the view."""
         self._auto_fit = True
-        self.fit(keep_auto=True)
+        self.fit(min_scale=self.READABLE_SCALE, keep_auto=True)
 
     def show_at(self, zoom: float, x: float, y: float) -> None:
         self._auto_fit = False
@@ -364,7 +376,7 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._auto_fit:
-            self.fit(keep_auto=True)
+            self.fit(min_scale=self.READABLE_SCALE, keep_auto=True)
 
     def wheelEvent(self, event) -> None:
         self._auto_fit = False

@@ -25,7 +25,9 @@ class GraphDocument(QObject):
         self.checker = ShapeChecker(parent=self)
         self.checker.finished.connect(self.shapesUpdated)
         self._forced_dirty = False
-        self.undo_stack.cleanChanged.connect(lambda _clean: self.dirtyChanged.emit(self.dirty))
+        # A bound method, not a lambda: Qt drops the connection when the document goes, before
+        # the stack (its child) is deleted and says its clean state changed one last time.
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.checker.request(self.spec)
 
     # --- state -------------------------------------------------------------------------------
@@ -36,6 +38,9 @@ class GraphDocument(QObject):
     @property
     def dirty(self) -> bool:
         return self._forced_dirty or not self.undo_stack.isClean()
+
+    def _clean_changed(self, _clean: bool) -> None:
+        self.dirtyChanged.emit(self.dirty)
 
     def mark_dirty(self) -> None:
         """Dirty with nothing to undo: a restored autosave or a model opened from Python."""

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from edutorch_studio.builder.canvas import count_text
 from edutorch_studio.builder.items import format_shape, format_value
 
+SELECT_HINT = "Click a block on the canvas to see and edit its settings."
 INT_LIMIT = 2**31 - 1  # QSpinBox holds a C int
 INTS_PATTERN = r"^\s*-?\d+(\s*,\s*-?\d+)*\s*,?\s*$"  # "1, 28, 28"
 
@@ -37,6 +37,7 @@ class Inspector(QScrollArea):
         self.document = document
         self.node_id: str | None = None
         self.editors: dict[str, QWidget] = {}
+        self.overview = ("No node selected", SELECT_HINT)  # shown when no node is selected
         self.setWidgetResizable(True)
         body = QWidget()
         self.setWidget(body)
@@ -65,15 +66,15 @@ class Inspector(QScrollArea):
     def show_node(self, node_id: str | None) -> None:
         from edutorch.graph.layers import LAYERS
 
-        self.node_id = node_id
         self.editors = {}
-        while self.form.rowCount():
+        while self.form.rowCount():  # a focused editor may commit as it goes: to its own node
             self.form.removeRow(0)
+        self.node_id = node_id
         node = self._node()
         if node is None:
             self.node_id = None
-            self.title.setText("No node selected")
-            self.doc.setText("Select a layer on the canvas to edit its parameters.")
+            self.title.setText(self.overview[0])
+            self.doc.setText(self.overview[1])
             for label in (self.params, self.shape, self.error):
                 label.clear()
             return
@@ -89,6 +90,13 @@ class Inspector(QScrollArea):
             self.editors[spec.name] = editor
         self.update_info()
 
+    def set_overview(self, title: str, description: str = "") -> None:
+        """What the inspector says with nothing selected: the project and what to do."""
+        text = f"{description}\n\n{SELECT_HINT}" if description else SELECT_HINT
+        self.overview = (title, text)
+        if self.node_id is None:
+            self.show_node(None)
+
     def _node(self):
         if self.node_id is None:
             return None
@@ -97,7 +105,7 @@ class Inspector(QScrollArea):
 
     # --- editors -----------------------------------------------------------------------------
     def _editor(self, spec, value) -> QWidget:
-        commit = self._committer(spec.name)
+        commit = self._committer(self.node_id, spec.name)
         if spec.kind == "int":
             box = QSpinBox()
             box.setRange(bound(spec.min, -INT_LIMIT), bound(spec.max, INT_LIMIT))
@@ -138,14 +146,16 @@ class Inspector(QScrollArea):
             edit.editingFinished.connect(lambda: commit(edit.text()))
         return edit
 
-    def _committer(self, name: str):
+    def _committer(self, node_id: str, name: str):
+        """An editor's commit, bound to its node: the selection may have moved on meanwhile."""
+
         def commit(value) -> None:
             from edutorch.graph.spec import GraphError
 
-            if self.node_id is None:
+            if not self.document.spec.has_node(node_id):
                 return
             try:
-                self.document.set_param(self.node_id, name, value)
+                self.document.set_param(node_id, name, value)
             except (
                 GraphError
             ) as exc:  # the widgets keep values in range; the library has the last word
@@ -173,7 +183,10 @@ class Inspector(QScrollArea):
         result = self.document.result
         if node is None or result is None:
             return
-        self.params.setText("Parameters: " + count_text(result.param_counts.get(node.id)))
+        count = result.param_counts.get(node.id)
+        if count is None and node.id in result.report.node_shapes:
+            count = 0  # an Input: it ran, it has no weights
+        self.params.setText(f"Parameters: {'?' if count is None else f'{count:,}'}")
         shape = result.report.node_shapes.get(node.id)
         self.shape.setText(f"Output shape: {format_shape(shape)}")
         self.error.setText(result.report.errors.get(node.id, ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
+    QApplication,
     QGraphicsEllipseItem,
     QGraphicsItem,
     QGraphicsObject,
@@ -45,6 +46,17 @@ CATEGORY_COLORS = {
     "regularization": "#9334e6",
 }
 SPARE_COLORS = ["#1967d2", "#137333", "#8430ce", "#e37400", "#007b83", "#b06000"]
+
+
+def node_fonts() -> tuple[QFont, QFont]:
+    """Title and body fonts with explicit sizes: an unset size would follow the view's font,
+    which presentation mode enlarges, and text would overflow the boxes."""
+    base = QApplication.font()
+    title, body = QFont(base), QFont(base)
+    title.setPointSizeF(base.pointSizeF())
+    title.setBold(True)
+    body.setPointSizeF(max(base.pointSizeF() - 1, 7))
+    return title, body
 
 
 def category_color(category: str) -> QColor:
@@ -141,10 +153,7 @@ class NodeItem(QGraphicsObject):
         self.output: PortItem | None = None
         self._notes: list[str] = []  # the error (or warning), wrapped to the box
         self._height = HEADER + 2 * LINE
-        self.title_font = QFont()
-        self.title_font.setBold(True)
-        self.body_font = QFont()
-        self.body_font.setPointSizeF(max(self.body_font.pointSizeF() - 1, 7))
+        self.title_font, self.body_font = node_fonts()
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
 
@@ -267,8 +276,7 @@ class EdgeLabel(QGraphicsItem):
         super().__init__(parent)
         self.text = ""
         self.bad = False
-        self.font = QFont()
-        self.font.setPointSizeF(max(self.font.pointSizeF() - 1, 7))
+        self.font = node_fonts()[1]
         self.setZValue(2)
 
     def set_text(self, text: str, bad: bool = False) -> None:

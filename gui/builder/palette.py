@@ -41,6 +41,7 @@ class Palette(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.tree = PaletteTree(self)
         self.tree.setHeaderHidden(True)
+        self.tree.setIndentation(12)  # long names (AdaptiveAvgPool2d) fit a narrow dock
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QTreeWidget.DragDropMode.DragOnly)
         layout = QVBoxLayout(self)

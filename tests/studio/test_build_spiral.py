@@ -40,7 +40,7 @@ def test_build_the_spiral_mlp_by_mouse(main_window):
         (a, b, 0) for a, b in zip(ids, ids[1:])
     ]
     assert spec.node(ids[5]).params["out_features"] == 3
-    assert window.statusBar().currentMessage() == "Shapes OK: 5 layers, 371 parameters"
+    assert window.shapes_label.text() == "Shapes OK: 5 layers, 371 parameters"
     assert window.scene.edges[(ids[5], ids[6], 0)].label.text == "(2, 3)"
     assert "51 parameters" == window.scene.nodes[ids[5]].count_text
     assert window.inspector.shape.text() == "Output shape: (2, 3)"

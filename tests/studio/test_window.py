@@ -1,6 +1,7 @@
 import sys
 
 import pytest
+from PySide6.QtTest import QTest  # noqa: E402
 
 pytest.importorskip("PySide6")
 
@@ -30,7 +31,8 @@ def test_window_opens_on_the_spiral_sample(main_window):
         assert main_window.dockWidgetArea(dock) == area
     assert main_window.centralWidget() is main_window.view
     assert [n.type for n in main_window.document.spec.nodes][0] == "Input"
-    assert main_window.statusBar().currentMessage() == "Shapes OK: 5 layers, 371 parameters"
+    assert main_window.shapes_label.text() == "Shapes OK: 5 layers, 371 parameters"
+    assert main_window.statusBar().currentMessage() == "Ready"
     assert not main_window.document.dirty
 
 
@@ -115,3 +117,60 @@ def test_void_qt_calls_keep_none_refcount():
         obj.setObjectName(f"object{i}")
     after = sys.getrefcount(None)
     assert before - after <= 5
+
+
+def test_presentation_mode_hides_the_chrome_and_enlarges_text(main_window, qtbot):
+    window = main_window
+    size = window.font().pointSizeF()
+    QTest.keyClick(window, Qt.Key.Key_F11)
+    assert window.presenting and window.actions["presentation"].isChecked()
+    assert window.font().pointSizeF() == pytest.approx(size * 1.5)
+    hidden = [window.menuBar(), window.statusBar(), window.toolbar, *window.docks.values()]
+    assert not any(w.isVisible() for w in hidden)
+    assert window.view.isVisible()
+    assert window.isFullScreen()
+    qtbot.waitUntil(lambda: window.view.width() == window.width())  # the canvas is all there is
+    qtbot.waitUntil(lambda: all_nodes_visible(window))  # fitted again to the new size
+    QTest.keyClick(window, Qt.Key.Key_F11)  # the shortcut still works without a menu bar
+    assert not window.presenting
+    assert window.font().pointSizeF() == pytest.approx(size)
+    for widget in (window.menuBar(), window.statusBar(), window.toolbar):
+        assert widget.isVisible()
+    assert all(window.docks[name].isVisible() for name in ("Palette", "Inspector"))
+
+
+def all_nodes_visible(window) -> bool:
+    view = window.view
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    return all(visible.contains(i.sceneBoundingRect()) for i in window.scene.nodes.values())
+
+
+def test_command_line_project_opens_in_the_window(make_window, tmp_path):
+    from edutorch.graph.project import sample_project, save_project
+
+    path = tmp_path / "rnn.etproj"
+    save_project(sample_project("sequence-rnn"), path)
+    window = make_window(path=str(path))
+    assert window.windowTitle() == "rnn.etproj — edutorch studio"
+    assert window.statusBar().currentMessage() == "Opened rnn.etproj"
+    assert [n.type for n in window.document.spec.nodes] == ["Input", "GRU", "Linear", "Output"]
+
+
+def test_a_missing_command_line_project_falls_back_to_the_sample(make_window, tmp_path, dialogs):
+    window = make_window(path=str(tmp_path / "gone.etproj"))
+    assert dialogs.kinds() == ["critical"] and "gone.etproj" in dialogs.texts("critical")[0]
+    assert window.files.sample == "spiral-mlp"
+
+
+def test_shape_checks_move_to_a_worker_thread_when_slow(main_window, qtbot):
+    doc = main_window.document
+    doc.checker.slow_seconds = 0.0  # every check counts as slow: the next one starts the thread
+    doc.add_node("ReLU")
+    assert doc.checker.threaded
+    for size in (4, 8, 12):
+        doc.set_param("linear_1", "out_features", size)
+    qtbot.waitUntil(lambda: not doc.checker.busy)  # not waitSignal: the result crosses threads
+    assert doc.result.param_counts["linear_1"] == 3 * 12
+    assert main_window.scene.edges[("linear_1", "relu_1", 0)].label.text == "(2, 12)"
+    doc.shutdown()
+    assert not doc.checker.threaded
