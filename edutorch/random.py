@@ -6,6 +6,9 @@ edutorch's random streams are reproducible within edutorch; they are not bit-ide
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 import numpy as np
 
 
@@ -51,8 +54,30 @@ class Generator:
 default_generator = Generator()
 
 
+class _ThreadOverride(threading.local):
+    generator = None  # set by use_generator() for the current thread only
+
+
+_override = _ThreadOverride()
+
+
 def _gen(generator=None) -> np.random.Generator:
-    return (generator or default_generator)._rng
+    return (generator or _override.generator or default_generator)._rng
+
+
+@contextlib.contextmanager
+def use_generator(generator: Generator):
+    """Inside the block, this thread draws from ``generator`` instead of the default one.
+
+    Other threads are unaffected, so e.g. a background shape check that builds throw-away layers
+    never shifts the random stream that a training run on another thread relies on.
+    """
+    previous = _override.generator
+    _override.generator = generator
+    try:
+        yield generator
+    finally:
+        _override.generator = previous
 
 
 def manual_seed(seed):

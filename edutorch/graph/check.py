@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..random import Generator, use_generator
 from .spec import GraphSpec
 
 __all__ = ["ShapeReport", "infer_shapes", "validate", "MAX_ACTIVATION"]
@@ -59,7 +60,8 @@ def infer_shapes(spec: GraphSpec, batch_size: int = 2, dataset=None) -> ShapeRep
     """
     report = ShapeReport()
     try:
-        built = propagate(spec, batch_size)
+        with use_generator(Generator().manual_seed(0)):  # leave the global random stream alone
+            built = propagate(spec, batch_size)
         if dataset is not None and not built.errors:
             _check_dataset(spec, built, dataset, batch_size)
     except Exception as e:  # a bug here must not take the studio down: report it instead

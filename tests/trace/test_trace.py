@@ -187,3 +187,32 @@ def test_summary_and_graph(recorded):
     boxes = {n.label for n in folded.nodes if n.kind == "module"}
     assert boxes == {"fc1", "block", "head"}
     assert {n.module for n in graph.nodes} >= {"fc1", "block.fc2", "head"}
+
+
+def test_use_generator_is_per_thread_and_shape_checks_leave_the_stream_alone():
+    import threading
+
+    from edutorch.graph.check import infer_shapes
+    from edutorch.graph.project import sample_project
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    infer_shapes(sample_project("spiral-mlp").graph)  # builds layers: must not draw globally
+    assert torch.equal(torch.rand(3), expected)
+
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other_thread():
+        with torch.random.use_generator(torch.Generator().manual_seed(5)):
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    inside.wait(5)
+    torch.manual_seed(0)
+    assert torch.equal(torch.rand(3), expected)  # the other thread's override does not leak
+    release.set()
+    worker.join()
