@@ -42,7 +42,8 @@ class _Converter:
             (edutorch.nn, self.torch.nn) if to_torch else (self.torch.nn, edutorch.nn)
         )
         self.src_name, self.dst_name = ("edutorch", "torch") if to_torch else ("torch", "edutorch")
-        self.memo = {}
+        self.memo = {}  # id of an original module or parameter -> its converted twin
+        self.sources = {}  # id of a converted parameter -> the original
 
     # ---------------------------------------------------------------------------- tensors
     def tensor(self, t):
@@ -60,7 +61,17 @@ class _Converter:
     def parameter(self, p):
         if id(p) not in self.memo:
             self.memo[id(p)] = self.dst_nn.Parameter(self.tensor(p), p.requires_grad)
+            self.sources[id(self.memo[id(p)])] = p
         return self.memo[id(p)]
+
+    def _restore(self, new):
+        """Rewrite the values of converted parameters that ``new``'s constructor was handed (in
+        converted sub-layers) and re-initialised: torch's Transformer does so to its encoder."""
+        dst = self.torch if self.to_torch else __import__("edutorch")
+        with dst.no_grad():
+            for p in new.parameters():
+                if id(p) in self.sources:
+                    p.copy_(self.tensor(self.sources[id(p)]))
 
     def activation(self, fn):
         """A TransformerLayer's activation: "relu"/"gelu" (given as a name or held as the
@@ -99,6 +110,7 @@ class _Converter:
             with warnings.catch_warnings():  # the original's constructor already gave its advice
                 warnings.simplefilter("ignore")
                 new = cls(*args, **kwargs)
+            self._restore(new)
         self._copy_state(m, new)
         self.memo[id(m)] = new
         return new
