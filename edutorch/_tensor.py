@@ -77,6 +77,7 @@ class Tensor:
         "__dict__",
     )  # fmt: skip
     __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
+    _view = None  # (tensor owning the memory, how to redo this view from it) for views
 
     def __init__(self, *args):
         # torch.Tensor(data) always makes float32; Tensor(2, 3) makes an uninitialised 2x3
@@ -400,41 +401,89 @@ class Tensor:
 
     # ------------------------------------------------------------------ in place
     def _inplace(self, op, *args, **kwargs):
-        """Run ``op(self, ...)`` and make ``self`` hold the result.
+        """Run ``op(self, ...)`` and write the result into self's memory (views see it, as torch).
 
-        Without autograd the result is written into self's memory (views see it). With autograd
-        the tensor is re-pointed at the result, and its old value stays in the graph untouched.
+        With autograd, the value before the change goes into the graph as a copy (torch's
+        ``original_self``) and self takes the op's grad_fn; on a view, the tensor it views gets
+        the change in its graph too.
         """
         tracking = STATE.grad_enabled and (
             self._requires_grad
             or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
-        if tracking:
+        if not tracking:
+            self._write(op(self, *args, **kwargs))
+        elif self._view is not None:
+            self._inplace_on_view(op, args, kwargs)
+        else:
             if self.grad_fn is None and self._requires_grad:
                 raise RuntimeError(
                     "a leaf Variable that requires grad is being used in an in-place operation."
                 )
-            old = Tensor._make(self._data, self._requires_grad)
-            old.grad_fn, old._output_nr, old._vc = self.grad_fn, self._output_nr, self._vc
-            out = op(old, *args, **kwargs)
-            self._check_inplace_dtype(out)
-            self._data = out._data.astype(self._data.dtype, copy=False)
-            self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
-            self._requires_grad = out._requires_grad
-            self._vc = [self._vc[0] + 1]  # nodes that saved the old self will notice the change
-            if out.grad_fn is not None:
-                out.grad_fn.outputs = (weakref.ref(self),)
-        else:
-            out = op(self, *args, **kwargs)
-            self._check_inplace_dtype(out)
-            if out._data.shape != self._data.shape:
-                raise RuntimeError(
-                    f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                    f"{list(out.shape)}"
-                )
-            np.copyto(self._data, out._data, casting="unsafe")
-            self._vc[0] += 1
+            out = op(self._snapshot(), *args, **kwargs)
+            self._write(out)
+            self._take_history(out)
         return self
+
+    def _inplace_on_view(self, op, args, kwargs):
+        """An in-place op on a view changes the tensor it views: that tensor's new value is its
+        old one with the view's region replaced by the op's result (torch's CopySlices)."""
+        base, redo = self._view
+        if base.grad_fn is None and base._requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+        old_base = base._snapshot()
+        out = op(redo(old_base), *args, **kwargs)
+        self._check_inplace_result(out)
+        new_base = _ops.CopySlices.apply(old_base, out, redo)
+        base._write(new_base)
+        base._take_history(new_base)
+        self._take_history(redo(base))  # self is now a view of the changed base
+
+    def _snapshot(self):
+        """The current value, copied, with self's history: what the graph keeps of the old self."""
+        old = Tensor._make(self._data.copy(), self._requires_grad)
+        old.grad_fn, old._output_nr = self.grad_fn, self._output_nr
+        return old
+
+    def _write(self, out):
+        """Copy an op's result into this tensor's memory and bump the shared version counter."""
+        self._check_inplace_result(out)
+        if not self._data.flags.writeable:  # an expanded tensor: many elements share memory
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers to a "
+                "single memory location. Please clone() the tensor before performing the operation."
+            )
+        np.copyto(self._data, out._data, casting="unsafe")
+        self._vc[0] += 1  # views share the counter: nodes that saved any of them will notice
+
+    def _take_history(self, out):
+        """Adopt ``out``'s place in the graph (its values are already in self's memory)."""
+        self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
+        self._requires_grad = out._requires_grad
+        if out.grad_fn is not None:
+            out.grad_fn.outputs = [weakref.ref(self)]
+
+    def _set_view_of(self, src, redo):
+        """Remember that this tensor shows part of ``src``'s memory and how to make it again from
+        the tensor owning that memory (``redo``), so an in-place change can reach the owner."""
+        if not np.may_share_memory(self._data, src._data):
+            return  # reshape had to copy: not a view after all
+        if src._view is None:
+            self._view = (src, redo)
+        else:
+            root, first = src._view
+            self._view = (root, lambda t: redo(first(t)))
+
+    def _check_inplace_result(self, out):
+        if out._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(out.shape)}"
+            )
+        self._check_inplace_dtype(out)
 
     def _check_inplace_dtype(self, out):
         if dt.from_numpy_dtype(out._data.dtype).category > self.dtype.category:

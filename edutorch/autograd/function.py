@@ -241,7 +241,10 @@ def _connect(cls, ctx, args, raw):
         single = not isinstance(raw, tuple)
         outputs = _wrap_outputs(cls, ctx, (raw,) if single else raw)
     if cls.view_of is not None:
-        outputs[0]._vc = args[cls.view_of]._vc  # a view and its base share one version counter
+        i = cls.view_of
+        outputs[0]._vc = args[i]._vc  # a view and its base share one version counter
+        if STATE.grad_enabled:  # a later in-place change to the view must reach its base
+            outputs[0]._set_view_of(args[i], lambda t: cls.apply(*args[:i], t, *args[i + 1 :]))
     if ctx.tracking:
         ctx.edges = tuple(
             [

@@ -15,7 +15,7 @@ from ..autograd.function import Op
 from . import pointwise, reduction
 from . import shape as shape_mod
 from ._util import norm_dim, norm_dims
-from .indexing import Gather, GetItem, IndexPut, MaskedFill, ScatterAdd
+from .indexing import CopySlices, Gather, GetItem, IndexPut, MaskedFill, ScatterAdd  # noqa: F401
 from .linalg import bmm, dot, matmul, mm, mv
 from .shape import cat, stack
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..autograd.grad_mode import STATE
 from ._util import norm_dim
 
 
@@ -84,6 +85,9 @@ class GetItem(Op):
     def forward(ctx, a, key):
         x = a._data
         np_key = to_numpy_key(key)
+        if _is_basic(np_key) and not (isinstance(np_key, tuple) and ... in np_key):
+            # with a trailing ..., x[0] of a vector is a 0-dim view (numpy would copy a scalar)
+            np_key = (*np_key, ...) if isinstance(np_key, tuple) else (np_key, ...)
         out = _index(x, np_key, x.shape)
         ctx.key, ctx.shape = np_key, x.shape
         return out if isinstance(out, np.ndarray) else np.asarray(out)
@@ -97,6 +101,8 @@ class GetItem(Op):
         out = super().apply(a, key)
         if np.shares_memory(out._data, a._data):
             out._vc = a._vc  # basic indexing returns a view, as in torch
+            if STATE.grad_enabled:
+                out._set_view_of(a, lambda t: cls.apply(t, key))
         return out
 
 
@@ -213,6 +219,25 @@ class MaskedFill(Op):
         mask = ctx.mask
         g_value = grad.masked_fill(~mask, 0.0).sum() if ctx.needs_input_grad[2] else None
         return grad.masked_fill(mask, 0.0), None, g_value
+
+
+class CopySlices(Op):
+    """``base`` with the region ``view(base)`` replaced by ``values``: an in-place op on a view,
+    seen from the tensor it views. The region's gradient goes to ``values``, the rest to ``base``."""
+
+    @staticmethod
+    def forward(ctx, base, values, view):
+        ctx.view = view
+        out = base._data.copy()
+        np.copyto(view(Tensor._make(out))._data, values._data, casting="unsafe")  # writes into out
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.contiguous()  # the view is replayed as it was made: on contiguous memory
+        region = ctx.view(grad)
+        g_base = CopySlices.apply(grad, region * 0, ctx.view) if ctx.needs_input_grad[0] else None
+        return g_base, region, None
 
 
 class IndexPut(Op):

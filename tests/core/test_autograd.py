@@ -490,6 +490,101 @@ def test_inplace_through_a_detached_alias_is_detected():
         out.sum().backward()
 
 
+# in-place changes through views, under autograd: the same values and gradients as torch
+def slice_mul_(T, x, w):
+    y = x * 1
+    y[0:2].mul_(2)
+    return y
+
+
+def row_copy_into_buffer(T, x, w):
+    buf = T.zeros(2, 3)
+    buf[0].copy_(x * w)
+    return buf
+
+
+def setitem_on_a_view(T, x, w):
+    y = x.reshape(3, 1) * 1
+    y.t()[0] = w
+    return y
+
+
+def unsqueeze_then_use_base(T, x, w):
+    h = x * 1
+    h.unsqueeze(0).mul_(w)
+    return h * h
+
+
+def view_of_a_view(T, x, w):
+    y = x.reshape(1, 3) * 1
+    y.view(3)[1:].add_(w[:2])
+    return y
+
+
+def one_element(T, x, w):
+    y = x * 2
+    y[1].mul_(w[0])
+    return y
+
+
+def clamp_a_column(T, x, w):
+    m = x.outer(w) * 1
+    m[:, 1].clamp_(-0.1, 0.1)
+    return m
+
+
+VIEW_CASES = [
+    slice_mul_, row_copy_into_buffer, setitem_on_a_view, unsqueeze_then_use_base, view_of_a_view,
+    one_element, clamp_a_column,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", VIEW_CASES, ids=lambda f: f.__name__)
+def test_inplace_through_a_view_matches_torch(case):
+    values = ([0.5, -1.0, 2.0], [1.5, 0.25, -0.75])
+    weights = [1.0, 10.0, 100.0]
+
+    def run(T):
+        x, w = (T.tensor(v, requires_grad=True) for v in values)
+        out = case(T, x, w)
+        (out.reshape(-1)[: len(weights)] * T.tensor(weights)).sum().backward()
+        return out.detach().numpy().copy(), x.grad.numpy().copy(), w.grad
+
+    got = run(edutorch)
+    if torch is None:
+        assert got[1].shape == (3,)
+        return
+    want = run(torch)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-6)
+    np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
+    assert (got[2] is None) == (want[2] is None)
+    if want[2] is not None:
+        np.testing.assert_allclose(got[2].numpy(), want[2].numpy(), rtol=1e-6)
+
+
+def test_inplace_on_a_view_of_a_leaf_raises():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        x[0].add_(1)
+    with edutorch.no_grad():
+        x[0].add_(1)  # fine outside autograd
+    assert x.detach().tolist() == [2.0, 2.0]
+
+
+def test_inplace_on_an_expanded_tensor_raises():
+    x = edutorch.ones(1, 3).expand(2, 3)
+    with pytest.raises(RuntimeError, match="single memory location"):
+        x.add_(1)
+
+
+def test_views_see_an_inplace_change_under_autograd():
+    x = leaf([1.0, 2.0])
+    y = x * 1
+    v = y.view(2)
+    y.add_(1)
+    assert v.tolist() == [2.0, 3.0]
+
+
 # ------------------------------------------------------------------ __setitem__, data, detach
 def test_setitem_outside_autograd():
     x = edutorch.zeros(3, 4)
