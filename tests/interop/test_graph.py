@@ -93,8 +93,8 @@ def check(spec, train=True):
     for mode in (False, True) if train else (False,):
         graph.train(mode)
         theirs.train(mode)
-        np.testing.assert_allclose(outputs(graph, edutorch, arrays),
-                                   outputs(theirs, torch, arrays), rtol=1e-5, atol=2e-6)  # fmt: skip
+        ours, twin = outputs(graph, edutorch, arrays), outputs(theirs, torch, arrays)
+        np.testing.assert_allclose(ours, twin, rtol=1e-5, atol=2e-6)
     back = from_torch(theirs)
     assert type(back) is type(graph) and back.spec == graph.spec
     for k, v in theirs.state_dict().items():
