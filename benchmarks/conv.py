@@ -57,11 +57,9 @@ def conv_workloads(d, torch):
     pads = ((1, 1), (1, 1))
 
     def step_kernels():
-        out, cols = kernels.conv_forward(d["x"], d["w"], d["b"], (1, 1), pads, (1, 1), 1)
+        kernels.conv_forward(d["x"], d["w"], d["b"], (1, 1), pads, (1, 1), 1)
         gx = kernels.conv_backward_input(d["g"], d["w"], d["x"].shape, (1, 1), pads, (1, 1), 1)
-        gw = kernels.conv_backward_weight(
-            d["g"], d["x"], d["w"].shape, (1, 1), pads, (1, 1), 1, cols
-        )
+        gw = kernels.conv_backward_weight(d["g"], d["x"], d["w"].shape, (1, 1), pads, (1, 1), 1)
         return gx, gw, d["g"].sum(axis=(0, 2, 3))
 
     def step_numpy():

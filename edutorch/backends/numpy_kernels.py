@@ -10,21 +10,31 @@ tuple of (before, after) pairs per spatial dim, so that the asymmetric ``padding
 
 How convolution is made fast (measured in benchmarks/conv.py):
 
-* **im2col, channel-major.** ``cols[n, (c, k), l]`` holds input channel c at kernel offset k for
-  output position l, so the forward pass is one batched matmul ``W (O, C*K) @ cols (N, C*K, L)``
-  whose result (N, O, L) already is the NCHW output: no transpose copy after BLAS.
+* **im2col, channel-major, one GEMM.** ``cols[(c, k), (n, l)]`` holds input channel c at kernel
+  offset k for sample n, output position l. Then each of the three products (forward, weight
+  gradient, input gradient) is *one* large matrix product: W (O, C·K) @ cols (C·K, N·L), and so
+  on. One big GEMM keeps BLAS efficient, and it degrades gracefully when other processes compete
+  for the cores; a batched matmul (one small GEMM per sample, each with its own thread
+  hand-off) was 2-3x slower under such contention. The (O, N, L) result is transposed to NCHW
+  inside the copy that adds the bias, so the transpose costs no extra pass.
 * **The flat trick (stride 1).** In a zero-padded image stored row by row, the inputs under kernel
   offset (i, j) for *all* output positions are one contiguous run of the flat buffer, starting at
   ``i * row_pitch + j``, if we also compute outputs for the few columns that hang over the right
   edge and throw those away afterwards. Building ``cols`` is then K memcpy-like copies, and col2im
   is K contiguous adds.
 * **col2im by strided accumulation**: one vectorised add per kernel offset, never ``np.add.at``.
+* **Reused scratch memory.** Fresh memory costs a page fault on first touch of every 4 KiB; in a
+  virtual machine that was ~6 µs a page, so the ~13 MB of new temporaries per step cost more than
+  torch's whole convolution. The big temporaries (padded input, cols, column gradients) live in
+  ``_workspace`` buffers reused from call to call, and cols is rebuilt for the weight gradient
+  (~3 ms) rather than kept alive between forward and backward (20 MB per layer).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import threading
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -37,6 +47,26 @@ __all__ = [
     "avg_pool_backward", "adaptive_avg_pool_forward", "adaptive_avg_pool_backward",
     "normalize_forward",
 ]  # fmt: skip
+
+
+# role -> uint8 buffer, grown to the largest request; per thread, so that a GUI thread and a
+# training thread never scribble on each other's scratch memory
+_WORKSPACE = threading.local()
+
+
+def _workspace(role, shape, dtype, zero=False):
+    """A scratch array (uninitialised unless ``zero``) that is reused by the next call asking for
+    the same role. Only for temporaries: never return it, copy the result out of it."""
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    buffers = _WORKSPACE.__dict__
+    buf = buffers.get(role)
+    if buf is None or buf.nbytes < nbytes:
+        buf = buffers[role] = np.empty(nbytes, dtype=np.uint8)
+    out = buf[:nbytes].view(dtype).reshape(shape)
+    if zero:
+        out.fill(0)
+    return out
 
 
 # =============================================================================== convolution
@@ -84,143 +114,143 @@ class _Geometry:
         n, c = x.shape[:2]
         if self.flat:
             size = math.prod(self.padded)
-            buf = np.zeros((n, c, size + self.tail), dtype=x.dtype)
+            buf = _workspace("padded", (n, c, size + self.tail), x.dtype, zero=True)
             buf[:, :, :size].reshape((n, c) + self.padded)[self.crop()] = x
             return buf
         if not any(lo or hi for lo, hi in self.padding):
             return x  # as_strided copes with any strides, so no copy is needed
-        buf = np.zeros((n, c) + self.padded, dtype=x.dtype)
+        buf = _workspace("padded", (n, c) + self.padded, x.dtype, zero=True)
         buf[self.crop()] = x
         return buf
 
     def im2col(self, x):
-        """(N, C, *spatial) -> cols (N, C*K, L), channel-major: row (c, k) = channel c, offset k."""
+        """(N, C, *spatial) -> cols (C*K, N*L), channel-major: row (c, k) = channel c, offset k."""
         n, c = x.shape[:2]
         buf = self.padded_input(x)
         item = buf.itemsize
+        sn, sc = buf.strides[:2]
         if self.flat:
             offsets = tuple(dl * p * item for dl, p in zip(self.dilation, self.pitch))
-            view = as_strided(
-                buf, (n, c) + self.ksize + (self.L,), buf.strides[:2] + offsets + (item,),
-                writeable=False,
-            )  # fmt: skip
+            shape = (c,) + self.ksize + (n, self.L)
+            strides = (sc,) + offsets + (sn, item)
         else:
             sp = buf.strides[2:]
-            view = as_strided(
-                buf,
-                (n, c) + self.ksize + self.out,
-                buf.strides[:2]
-                + tuple(dl * s for dl, s in zip(self.dilation, sp))
-                + tuple(st * s for st, s in zip(self.stride, sp)),
-                writeable=False,
-            )
-        return np.ascontiguousarray(view).reshape(n, c * self.K, self.L)
+            shape = (c,) + self.ksize + (n,) + self.out
+            strides = (
+                (sc,) + tuple(dl * s for dl, s in zip(self.dilation, sp)) + (sn,)
+                + tuple(st * s for st, s in zip(self.stride, sp))
+            )  # fmt: skip
+        cols = _workspace("cols", shape, buf.dtype)
+        np.copyto(cols, as_strided(buf, shape, strides, writeable=False))
+        return cols.reshape(c * self.K, n * self.L)
 
     def grad_rows(self, grad):
-        """grad (N, O, *out) laid out as (N, O, L) on the output grid, zero where it has no value:
-        the junk columns, and outputs a transposed conv's output_padding left out."""
+        """grad (N, O, *out) as (O, N*L) on the output grid, zero where it has no value: the
+        junk columns, and outputs that a transposed conv's output_padding left out."""
         n, o = grad.shape[:2]
         grid = (self.out[0],) + self.padded[1:] if self.flat else self.out
-        if grad.shape[2:] == grid:
-            return np.ascontiguousarray(grad).reshape(n, o, self.L)
-        g = np.zeros((n, o) + grid, dtype=grad.dtype)
-        g[(slice(None), slice(None)) + tuple(slice(0, s) for s in grad.shape[2:])] = grad
-        return g.reshape(n, o, self.L)
+        full = grad.shape[2:] == grid
+        g = _workspace("grad_rows", (o, n) + grid, grad.dtype, zero=not full)
+        inside = (slice(None), slice(None)) + tuple(slice(0, s) for s in grad.shape[2:])
+        g[inside] = grad.swapaxes(0, 1)
+        return g.reshape(o, n * self.L)
 
-    def rows_to_output(self, rows, bias):
-        """(N, O, L) matmul result -> contiguous (N, O, *out) + bias (fused into the copy)."""
-        n, o = rows.shape[:2]
-        b = None if bias is None else bias.reshape((o,) + (1,) * len(self.out))
-        if self.flat and self.junk:
-            grid = rows.reshape((n, o, self.out[0]) + self.padded[1:])
+    def rows_to_output(self, rows, n, bias):
+        """(O, N*L) matmul result -> contiguous (N, O, *out): the transpose, the junk columns'
+        removal and the bias all happen in this one copy."""
+        o = rows.shape[0]
+        if self.flat:
+            grid = rows.reshape((o, n, self.out[0]) + self.padded[1:])
             view = grid[(slice(None),) * 3 + tuple(slice(0, s) for s in self.out[1:])]
-            out = np.empty((n, o) + self.out, dtype=rows.dtype)
-            if b is None:
-                np.copyto(out, view)
-            else:
-                np.add(view, b, out=out)
-            return out
-        out = rows.reshape((n, o) + self.out)
-        if b is not None:
-            out += b
+        else:
+            view = rows.reshape((o, n) + self.out)
+        out = np.empty((n, o) + self.out, dtype=rows.dtype)
+        if bias is None:
+            np.copyto(out, view.swapaxes(0, 1))
+        else:
+            np.add(view.swapaxes(0, 1), bias.reshape((o,) + (1,) * len(self.out)), out=out)
         return out
 
-    def col2im(self, gcols, dtype):
-        """Adjoint of im2col: (N, C, *k, L) column gradients summed back into (N, C, *spatial)."""
-        n, c = gcols.shape[:2]
+    def col2im(self, gcols, n, dtype):
+        """Adjoint of im2col: (C*K, N*L) column gradients summed back into (N, C, *spatial)."""
+        c = gcols.shape[0] // self.K
         if self.flat:
             size = math.prod(self.padded)
-            gbuf = np.zeros((n, c, size + self.tail), dtype=dtype)
+            gbuf = _workspace("gbuf", (n, c, size + self.tail), dtype, zero=True)
+            target = gbuf.swapaxes(0, 1)  # (C, N, flat): matches the layout of gcols' rows
+            gcols = gcols.reshape((c,) + self.ksize + (n, self.L))
             for kidx in itertools.product(*map(range, self.ksize)):
                 start = sum(i * dl * p for i, dl, p in zip(kidx, self.dilation, self.pitch))
-                gbuf[:, :, start : start + self.L] += gcols[(slice(None), slice(None)) + kidx]
+                target[:, :, start : start + self.L] += gcols[(slice(None),) + kidx]
             padded = gbuf[:, :, :size].reshape((n, c) + self.padded)
         else:
-            padded = np.zeros((n, c) + self.padded, dtype=dtype)
-            gcols = gcols.reshape((n, c) + self.ksize + self.out)
+            padded = _workspace("gbuf", (n, c) + self.padded, dtype, zero=True)
+            target = padded.swapaxes(0, 1)
+            gcols = gcols.reshape((c,) + self.ksize + (n,) + self.out)
             for kidx in itertools.product(*map(range, self.ksize)):
                 window = tuple(
                     slice(i * dl, i * dl + st * (o - 1) + 1, st)
                     for i, dl, st, o in zip(kidx, self.dilation, self.stride, self.out)
                 )
-                padded[(slice(None), slice(None)) + window] += gcols[
-                    (slice(None), slice(None)) + kidx
-                ]
+                target[(slice(None), slice(None)) + window] += gcols[(slice(None),) + kidx]
         return np.ascontiguousarray(padded[self.crop()])
 
 
 def _grouped(a, groups):
-    """(N, G*R, L) -> (N, G, R, L) so that one broadcast matmul does every group."""
-    return a.reshape(a.shape[0], groups, a.shape[1] // groups, a.shape[2])
+    """(G*R, M) -> (G, R, M) so that one broadcast matmul does every group."""
+    return a.reshape(groups, a.shape[0] // groups, a.shape[1])
+
+
+def _matmul(a, b, role):
+    """a @ b into a reused scratch array (so the product's memory is not fresh every call)."""
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    return np.matmul(a, b, out=_workspace(role, shape, np.result_type(a, b)))
 
 
 def conv_forward(x, weight, bias, stride, padding, dilation, groups):
     """out[n, o] = b[o] + Σ_{c,k} W[o, c, k] · x_padded[n, c, stride·l + dilation·k].
 
-    x (N, C, *S), weight (O, C/groups, *k), bias (O,) or None -> (out (N, O, *out), cols).
-    ``cols`` is the im2col matrix, handed back to ``conv_backward_weight`` to save rebuilding it.
+    x (N, C, *S), weight (O, C/groups, *k), bias (O,) or None -> (N, O, *out).
     """
     geo = _Geometry(x.shape[2:], weight.shape[2:], stride, padding, dilation)
-    n, o = x.shape[0], weight.shape[0]
+    o = weight.shape[0]
     cols = geo.im2col(x)
     if groups == 1:
-        rows = np.matmul(weight.reshape(o, -1), cols)  # (O, C*K) @ (N, C*K, L) -> (N, O, L)
+        rows = _matmul(weight.reshape(o, -1), cols, "rows")  # (O, C*K) @ (C*K, N*L): one GEMM
     else:
         w = weight.reshape(groups, o // groups, -1)
-        rows = np.matmul(w, _grouped(cols, groups)).reshape(n, o, geo.L)
-    return geo.rows_to_output(rows, bias), cols
+        rows = _matmul(w, _grouped(cols, groups), "rows").reshape(o, -1)
+    return geo.rows_to_output(rows, x.shape[0], bias)
 
 
 def conv_backward_input(grad, weight, input_shape, stride, padding, dilation, groups):
-    """d loss / d x: cols gradient Wᵀ @ grad, then col2im. Also the forward of conv_transpose.
+    """d loss / d x: column gradients Wᵀ @ grad, then col2im. Also the forward of conv_transpose.
 
     grad (N, O, *out), weight (O, C/groups, *k), input_shape (N, C, *S) -> (N, C, *S).
     """
     geo = _Geometry(input_shape[2:], weight.shape[2:], stride, padding, dilation)
-    n, c, o = input_shape[0], input_shape[1], weight.shape[0]
+    o = weight.shape[0]
     rows = geo.grad_rows(grad)
     if groups == 1:
-        gcols = np.matmul(weight.reshape(o, -1).T, rows)  # (C*K, O) @ (N, O, L)
+        gcols = _matmul(weight.reshape(o, -1).T, rows, "gcols")  # (C*K, O) @ (O, N*L)
     else:
         wt = weight.reshape(groups, o // groups, -1).transpose(0, 2, 1)
-        gcols = np.matmul(wt, _grouped(rows, groups))
-    return geo.col2im(gcols.reshape((n, c) + geo.ksize + (geo.L,)), grad.dtype)
+        gcols = _matmul(wt, _grouped(rows, groups), "gcols").reshape(-1, rows.shape[1])
+    return geo.col2im(gcols, input_shape[0], grad.dtype)
 
 
-def conv_backward_weight(grad, x, weight_shape, stride, padding, dilation, groups, cols=None):
-    """d loss / d W = Σ_n grad[n] @ cols[n]ᵀ. grad (N, O, *out), x (N, C, *S) -> weight_shape.
+def conv_backward_weight(grad, x, weight_shape, stride, padding, dilation, groups):
+    """d loss / d W = grad (O, N*L) @ colsᵀ (N*L, C*K). grad (N, O, *out), x (N, C, *S).
 
-    ``cols`` is what ``conv_forward`` returned for this x (rebuilt when None).
+    cols is rebuilt from x: cheaper than keeping 20 MB per layer alive until backward.
     """
     geo = _Geometry(x.shape[2:], weight_shape[2:], stride, padding, dilation)
-    if cols is None:
-        cols = geo.im2col(x)
+    cols = geo.im2col(x)
     rows = geo.grad_rows(grad)
     if groups == 1:
-        gw = np.matmul(rows, cols.transpose(0, 2, 1)).sum(axis=0)  # Σ_n (O, L) @ (L, C*K)
+        gw = rows @ cols.T
     else:
-        gw = np.matmul(_grouped(rows, groups), _grouped(cols, groups).transpose(0, 1, 3, 2))
-        gw = gw.sum(axis=0)
+        gw = _grouped(rows, groups) @ _grouped(cols, groups).transpose(0, 2, 1)
     return gw.reshape(weight_shape).astype(grad.dtype, copy=False)
 
 

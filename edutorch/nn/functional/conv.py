@@ -17,7 +17,6 @@ import warnings
 
 from ..._tensor import Tensor
 from ...autograd.function import Op
-from ...autograd.grad_mode import STATE
 from ...backends import get_backend
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"]
@@ -33,14 +32,11 @@ class Convolution(Op):
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
         b = None if bias is None else bias._data
-        out, cols = get_backend().conv_forward(
-            x._data, weight._data, b, stride, padding, dilation, groups
-        )
         ctx.save_for_backward(x, weight)
         ctx.conv = (stride, padding, dilation, groups)
-        # the im2col matrix gives the weight gradient for free: keep it only if that is needed
-        ctx.cols = cols if weight._requires_grad and STATE.grad_enabled else None
-        return out
+        return get_backend().conv_forward(
+            x._data, weight._data, b, stride, padding, dilation, groups
+        )
 
     @staticmethod
     def backward(ctx, grad):
@@ -50,8 +46,7 @@ class Convolution(Op):
         if need_x:
             gx = ConvolutionTranspose.apply(grad, weight, None, *ctx.conv, tuple(x.shape))
         if need_w:
-            gw = ConvolutionWeight.apply(x, grad, tuple(weight.shape), *ctx.conv, ctx.cols)
-        ctx.cols = None
+            gw = ConvolutionWeight.apply(x, grad, tuple(weight.shape), *ctx.conv)
         if need_b:
             gb = grad.sum((0,) + tuple(range(2, grad.dim())))
         return gx, gw, gb
@@ -87,7 +82,7 @@ class ConvolutionTranspose(Op):
         if need_g:
             gg = _crop(Convolution.apply(grad, weight, None, *ctx.conv), g.shape)
         if need_w:
-            gw = ConvolutionWeight.apply(grad, g, tuple(weight.shape), *ctx.conv, None)
+            gw = ConvolutionWeight.apply(grad, g, tuple(weight.shape), *ctx.conv)
         if need_b:
             gb = grad.sum((0,) + tuple(range(2, grad.dim())))
         return gg, gw, gb
@@ -100,16 +95,16 @@ class ConvolutionTranspose(Op):
 class ConvolutionWeight(Op):
     """dW[o, c, k] = Σ_{n,l} g[n, o, l] · x[n, c, stride·l + dilation·k - padding].
 
-    x (N, C, *S), g (N, O, *out) -> weight_shape. ``cols``: x's im2col matrix, if at hand.
+    x (N, C, *S), g (N, O, *out) -> weight_shape.
     dx = ConvolutionTranspose(g, dy), dg = Convolution(x, dy).
     """
 
     @staticmethod
-    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups, cols=None):
+    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups):
         ctx.save_for_backward(x, g)
         ctx.conv = (stride, padding, dilation, groups)
         return get_backend().conv_backward_weight(
-            g._data, x._data, weight_shape, stride, padding, dilation, groups, cols
+            g._data, x._data, weight_shape, stride, padding, dilation, groups
         )
 
     @staticmethod
