@@ -7,6 +7,8 @@ so a faster backend only has to provide the same functions.
     edutorch.backends.set_backend("numpy")   # or "numba"; also EDUTORCH_BACKEND=numba
     edutorch.backends.describe()             # what was asked for and what actually runs
 
+Importing this package also asks glibc to keep freed memory for reuse (see ``memory.py``).
+
 Only the numpy kernels exist so far. Asking for "numba" therefore runs the numpy kernels: with a
 one-time warning when numba is not installed, and noted in ``describe()`` when it is.
 """
@@ -17,7 +19,7 @@ import importlib.util
 import os
 import warnings
 
-from . import numpy_kernels
+from . import memory, numpy_kernels
 
 __all__ = ["get_backend", "set_backend", "backend_name", "describe", "BACKENDS"]
 
@@ -66,9 +68,13 @@ def backend_name() -> str:
 
 
 def describe() -> str:
-    """One line: requested backend, running kernels and, if they differ, why."""
+    """One line: requested backend, running kernels and, if they differ, why; memory policy."""
     text = f"requested {_requested!r}, running the {_kernels.NAME} kernels"
-    return f"{text} ({_note})" if _note else text
+    if _note:
+        text += f" ({_note})"
+    if memory.tuned:
+        text += "; freed memory is kept for reuse (glibc mallopt, EDUTORCH_MALLOC_TUNING=0 to stop)"
+    return text
 
 
 def _from_environment():
@@ -84,3 +90,4 @@ def _from_environment():
 
 
 _from_environment()
+memory.keep_freed_memory()

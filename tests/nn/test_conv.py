@@ -509,3 +509,15 @@ def test_backend_from_environment(value, expected):
                          cwd=str(__import__("pathlib").Path(__file__).parents[2]))  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert f"requested {expected}" in out.stdout
+
+
+def test_memory_tuning_reported_and_optional():
+    from edutorch.backends import memory
+
+    assert memory.keep_freed_memory() is memory.tuned  # idempotent
+    assert ("freed memory is kept" in backends.describe()) == memory.tuned
+    code = "import edutorch.backends as b; print(b.memory.tuned)"
+    env = {"EDUTORCH_MALLOC_TUNING": "0", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         cwd=str(__import__("pathlib").Path(__file__).parents[2]))  # fmt: skip
+    assert out.stdout.strip() == "False", out.stderr
