@@ -113,3 +113,4 @@ def get_num_threads():
 
 from . import nn, optim, utils  # noqa: E402  (they need the Tensor API above)
 from . import datasets, transforms  # noqa: E402  (datasets need utils.data)
+from . import onnx  # noqa: E402  (torch.onnx.export's twin; the onnx package loads on use)

@@ -91,6 +91,13 @@ CASES = {
     "AvgPool2d-exclude-pad": (lambda nn: nn.AvgPool2d(3, stride=2, padding=1,
                                                       count_include_pad=False), floats(V3)),
     "AvgPool2d-ceil": (lambda nn: nn.AvgPool2d(3, stride=2, ceil_mode=True), floats((1, 2, 8, 8))),
+    "MaxPool1d-ceil-drop": (lambda nn: nn.MaxPool1d(2, stride=2, padding=1, ceil_mode=True),
+                            floats((2, 3, 5))),  # torch drops a last window in the padding
+    "AvgPool2d-ceil-pad": (lambda nn: nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True),
+                           floats((1, 2, 6, 6))),
+    "AvgPool1d-ceil-exclude": (lambda nn: nn.AvgPool1d(3, stride=2, padding=1, ceil_mode=True,
+                                                       count_include_pad=False), floats(V2)),
+    "AdaptiveAvgPool1d-uneven": (lambda nn: nn.AdaptiveAvgPool1d(5), floats((2, 3, 7))),
     "AvgPool2d-divisor": (lambda nn: nn.AvgPool2d(2, divisor_override=3), floats(V3)),
     "AdaptiveAvgPool1d": (lambda nn: nn.AdaptiveAvgPool1d(1), floats(V2)),
     "AdaptiveAvgPool1d-4": (lambda nn: nn.AdaptiveAvgPool1d(4), floats(V2)),
