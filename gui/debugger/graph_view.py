@@ -37,7 +37,8 @@ class NodeItem(QGraphicsRectItem):
         self.setBrush(QBrush(QColor(FILL.get(node.kind, "#ffffff"))))
         self.setPen(QPen(QColor("#6b7280"), 1))
         self.setFlag(QGraphicsRectItem.GraphicsItemFlag.ItemIsSelectable)
-        text = node.label if node.kind != "module" else f"{node.label} ({node.count} ops)"
+        ops = f"{node.count} op" + ("s" if node.count != 1 else "")
+        text = node.label if node.kind != "module" else f"{node.label} ({ops})"
         if node.shape is not None and node.kind != "tensor":
             text += "\n" + ("×".join(str(s) for s in node.shape) or "scalar")
         label = QGraphicsSimpleTextItem(text, self)
@@ -81,11 +82,12 @@ class GraphView(QWidget):
         self._tape = None
         self._step_nodes: list = []
         self._current: tuple = (None, None)  # (node id, kind) highlighted now
+        self._step = -1  # the step shown, highlighted again after a rebuild
         self.depth.valueChanged.connect(self._rebuild)
         self.view.activated.connect(self._activated)
 
     def set_tape(self, tape) -> None:
-        self._tape = tape
+        self._tape, self._step = tape, -1
         self._rebuild()
 
     def _rebuild(self, *_) -> None:
@@ -108,6 +110,7 @@ class GraphView(QWidget):
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20))
         self.view.resetTransform()  # readable boxes; the view scrolls to follow the current step
         self.view.scale(READABLE, READABLE)
+        self.set_step(self._step)
 
     def fit(self) -> None:
         """The whole graph in view (small for big models; the wheel zooms back in)."""
@@ -115,6 +118,7 @@ class GraphView(QWidget):
 
     def set_step(self, step: int) -> None:
         """Highlight the node of ``step``: blue in the forward pass, orange in the backward."""
+        self._step = step
         if self._tape is None or not 0 <= step < len(self._step_nodes):
             return
         node_id, kind = self._step_nodes[step], self._tape.steps[step].kind

@@ -114,7 +114,11 @@ class Inspector(QWidget):
         self.table.setRowCount(len(self._rows))
         for r, (label, snap) in enumerate(self._rows):
             for c, text in enumerate([label, *stats_cells(snap)]):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = self.table.item(r, c)
+                if item is None:
+                    self.table.setItem(r, c, QTableWidgetItem(text))
+                else:
+                    item.setText(text)  # reusing the row's items: cheaper than new ones
         if self._rows:
             self.table.selectRow(row)
         self.table.blockSignals(False)

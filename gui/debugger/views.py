@@ -40,9 +40,11 @@ class ImagePanel(pg.GraphicsLayoutWidget):
     def set_image(self, image: np.ndarray) -> None:
         image = np.asarray(image, dtype=np.float64)
         levels = symmetric_levels(image)
+        reshaped = self.image_item.image is None or self.image_item.image.shape != image.shape
         self.image_item.setImage(image, autoLevels=False, levels=levels)
         self.bar.setLevels(levels)
-        self.plot.autoRange(padding=0.02)
+        if reshaped:  # keep the user's zoom while stepping through same-shaped tensors
+            self.plot.autoRange(padding=0.02)
 
     def image_data(self) -> np.ndarray | None:
         """The array on screen (tests compare it with the tape)."""
@@ -125,7 +127,9 @@ class HistogramView(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.setLabel("bottom", "value")
         self.setLabel("left", "count")
-        self.curve = self.plot(stepMode="center", fillLevel=0, brush=(59, 130, 246, 160))
+        # an outline, not a filled area: filling the path doubled the repaint time
+        self.curve = self.plot(stepMode="center", pen=pg.mkPen((59, 130, 246), width=2))
+        self.getAxis("left").setWidth(48)  # fixed: new tick labels never re-layout the panel
 
     def show_snapshot(self, snap) -> None:
         counts, edges = analysis.histogram(snap.data if snap is not None else np.zeros(0))

@@ -259,7 +259,7 @@ def test_graph_view_highlights_and_runs_to_nodes(open_panel):
     panel.run_to("node:op3")  # again: the backward step of that op
     assert panel.tape.steps[panel.current].forward_step == 3
     graph.depth.setValue(1)  # fold every top-level module into one box
-    assert graph.current_node() is None or graph.current_node().startswith("module:")
+    assert graph.current_node() == "module:3"  # still the step shown before
     panel.go(0)
     assert graph.current_node() == "module:0"
     assert {n.kind for n in graph.graph.nodes} >= {"module"}
@@ -321,24 +321,30 @@ def test_dead_relu_is_flagged(open_panel):
 
 
 def test_stepping_lenet5_is_instant(open_panel, capsys):
+    """Each step, repaint included, in wall time and in this process's CPU time (the shared test
+    machines are often several times oversubscribed, which inflates wall time, not CPU time)."""
     panel, _ = open_panel(lenet5)
     app = QApplication.instance()
     app.processEvents()
-    times = []
+    wall, cpu = [], []
     for view in range(4):  # each picture, on the steps where it applies
         panel.inspector.tabs.setCurrentIndex(view)
         panel.go(0)
         app.processEvents()
         for _ in range(len(panel.tape.steps) - 1):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             panel.step()
             app.processEvents()
-            times.append(time.perf_counter() - start)
-    times.sort()
-    median, worst = times[len(times) // 2], times[-1]
+            wall.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
+    wall.sort()
+    cpu.sort()
     with capsys.disabled():
-        print(f"\nLeNet-5 batch 8: step median {median * 1e3:.1f} ms, max {worst * 1e3:.1f} ms")
-    assert median < 0.05
+        print(f"\nLeNet-5 batch 8, per step: wall median {wall[len(wall) // 2] * 1e3:.1f} ms "
+              f"(max {wall[-1] * 1e3:.1f}), CPU median {cpu[len(cpu) // 2] * 1e3:.1f} ms "
+              f"(max {cpu[-1] * 1e3:.1f})")  # fmt: skip
+    assert cpu[len(cpu) // 2] < 0.05
+    assert wall[len(wall) // 2] < 0.15  # a loose guard: wall time depends on the machine's load
 
 
 def test_screenshots_at_a_forward_and_a_backward_step(open_panel, qtbot):
