@@ -905,6 +905,25 @@ def test_repr_matches_torch(case):
     assert repr(make(edutorch)) == want
 
 
+@needs_torch
+def test_repr_matches_torch_over_shapes_scales_and_dtypes():
+    """Number format, padding, line breaks, summaries and suffixes, on random values."""
+    rng = np.random.default_rng(0)
+    shapes = [(), (5,), (3, 4), (2, 3, 4), (30,), (40, 40), (1500,), (7, 200), (2, 0), (0,)]
+    mismatches = []
+    for dtype in (np.float32, np.float64, np.int64, np.int32, np.bool_):
+        for scale in (1e-6, 1e-3, 1.0, 1e5, 1e9):
+            for shape in shapes:
+                values = rng.standard_normal(shape) * scale
+                values = (values > 0) if dtype is np.bool_ else values.astype(dtype)
+                grad = dtype in (np.float32, np.float64) and scale == 1.0
+                want = repr(torch.tensor(values, requires_grad=grad)).replace("torch.", "edutorch.")
+                got = repr(edutorch.tensor(values, requires_grad=grad))
+                if got != want:
+                    mismatches.append(f"{dtype.__name__} x{scale} {shape}:\n{got}\n!=\n{want}")
+    assert not mismatches, mismatches[0]
+
+
 def test_repr_without_torch():
     assert repr(edutorch.tensor([1.0, 2.5])) == "tensor([1.0000, 2.5000])"
     assert repr(leaf([1.0]) * 2) == "tensor([2.], grad_fn=<MulBackward0>)"
