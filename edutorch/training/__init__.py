@@ -23,9 +23,10 @@ from .config import (
 )
 from .data import DataError, DataInfo, load_data, load_image_folder
 from .history import History
+from .live import LiveViews
 from .metrics import accuracy, model_outputs, task_of
 from .runs import Run, legends
-from .trainer import Trainer, layer_of
+from .trainer import Trainer, layer_of, reinitialize
 from .views import (
     Grid,
     Predictions,
@@ -40,7 +41,7 @@ __all__ = [
     "TrainingConfig", "ConfigError", "OPTIMIZERS", "SCHEDULERS", "LOSSES",
     "optimizer_hyperparameters", "make_optimizer", "make_scheduler", "make_loss",
     "DataError", "DataInfo", "load_data", "load_image_folder",
-    "History", "Trainer", "layer_of", "Run", "legends",
+    "History", "Trainer", "layer_of", "reinitialize", "LiveViews", "Run", "legends",
     "accuracy", "model_outputs", "task_of",
     "Grid", "Predictions", "decision_grid", "neuron_grids", "confusion_matrix", "predictions",
     "data_bounds",

@@ -25,7 +25,7 @@ from .config import TrainingConfig, make_loss, make_optimizer, make_scheduler
 from .history import History
 from .metrics import accuracy, is_logits_loss, iterate_batches, task_of
 
-__all__ = ["Trainer", "layer_of", "HISTOGRAM_BINS"]
+__all__ = ["Trainer", "layer_of", "reinitialize", "HISTOGRAM_BINS"]
 
 HISTOGRAM_BINS = 30
 # the states ``Trainer.state`` reports
@@ -36,6 +36,15 @@ READY, RUNNING, PAUSED, STOPPED, FINISHED, ERROR = (
 def layer_of(param_name: str) -> str:
     """The layer a parameter belongs to: "net.0.weight" -> "net.0" ("model" for a bare one)."""
     return param_name.rpartition(".")[0] or "model"
+
+
+def reinitialize(model, seed: int):
+    """Draw fresh initial weights from ``seed``: every layer's own ``reset_parameters()``."""
+    _random.manual_seed(seed)
+    for module in model.modules():
+        if hasattr(module, "reset_parameters"):
+            module.reset_parameters()
+    return model
 
 
 class Trainer:
