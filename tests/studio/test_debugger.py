@@ -244,7 +244,7 @@ def test_run_to_forward_end_step_over_and_run_to_targets(open_panel):
     assert "op:relu" in [panel.target.itemText(i) for i in range(panel.target.count())]
 
 
-def test_graph_view_highlights_and_runs_to_nodes(open_panel):
+def test_graph_view_highlights_and_runs_to_nodes(open_panel, qtbot):
     panel, _ = open_panel(cnn)
     graph = panel.graph_view
     assert graph.current_node() == "op0"
@@ -254,8 +254,11 @@ def test_graph_view_highlights_and_runs_to_nodes(open_panel):
     panel.go(back)
     assert graph.current_node() == "op2"  # a backward step lights up its forward op
     panel.go(0)
-    panel.run_to("node:op3")
-    assert panel.current == 3
+    item = graph.items["op3"]
+    graph.view.centerOn(item)
+    pos = graph.view.mapFromScene(item.sceneBoundingRect().center())
+    qtbot.mouseDClick(graph.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert panel.current == 3  # a double-click runs to the node
     panel.run_to("node:op3")  # again: the backward step of that op
     assert panel.tape.steps[panel.current].forward_step == 3
     graph.depth.setValue(1)  # fold every top-level module into one box

@@ -218,3 +218,34 @@ def test_step_nodes_map_steps_to_ops_or_module_boxes():
     nodes = analysis.step_nodes(folded, tape)
     assert nodes[0] == "module:0" and nodes[3] == "module:3"
     assert nodes[-1] == "module:0"  # the last backward step undoes the first conv
+
+
+def test_record_step_leaves_grads_alone_and_records_this_pass():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    x, y = torch.randn(4, 3), torch.randn(4, 2)
+    model.weight.grad = torch.ones(2, 3)  # a gradient from earlier training
+    tape, loss = analysis.record_step(model, x, y, nn.MSELoss())
+    np.testing.assert_array_equal(model.weight.grad.numpy(), np.ones((2, 3)))
+    assert model.bias.grad is None
+    assert loss == pytest.approx(float(nn.MSELoss()(model(x), y).item()))
+    accumulated = dict(a for e in tape.backward for a in e.accumulations)
+    nn.MSELoss()(model(x), y).backward()
+    fresh = model.weight.grad.numpy() - 1  # what this pass added
+    np.testing.assert_allclose(accumulated["weight"].values, fresh, rtol=1e-5)
+
+
+def test_record_step_can_be_cancelled_between_modules():
+    calls = []
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2))
+
+    def cancelled():
+        calls.append(1)
+        return len(calls) > 2  # stop before the third module runs
+
+    with pytest.raises(analysis.Cancelled):
+        analysis.record_step(model, torch.randn(1, 2), torch.zeros(1, 2), nn.MSELoss(),
+                             cancelled=cancelled)  # fmt: skip
+    assert all(not m._forward_pre_hooks for m in model.modules())  # the checks are removed
+    tape, _ = analysis.record_step(model, torch.randn(1, 2), torch.zeros(1, 2), nn.MSELoss())
+    assert tape.steps  # and recording works again afterwards
