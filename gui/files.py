@@ -176,41 +176,40 @@ class ProjectFiles(QObject):
     # --- export ------------------------------------------------------------------------------
     def export_python(self, path=None) -> bool:
         from edutorch.graph.export import to_python
-        from edutorch.graph.spec import GraphError
 
-        if path is None:
-            suggestion = str(Path(self._directory()) / f"{self._stem().replace('-', '_')}.py")
-            path = dialogs.save_path(self.window, "Export as Python", suggestion,
-                                     "Python files (*.py)")  # fmt: skip
-            if not path:
-                return False
-        path = Path(path)
-        try:
-            source = to_python(self.document.spec, class_name(self.document.spec.name))
-            path.write_text(source, encoding="utf-8")
-        except (GraphError, OSError) as exc:
-            dialogs.show_error(self.window, "Cannot export the model", str(exc))
-            return False
-        self.window.status(f"Exported {path.name}")
-        return True
+        def write(target: Path) -> None:
+            spec = self.document.spec
+            target.write_text(to_python(spec, class_name(spec.name)), encoding="utf-8")
+
+        name = f"{self._stem().replace('-', '_')}.py"  # an importable module name
+        return self._export(path, "Python file", name, "Python files (*.py)", write)
 
     def export_weights(self, path=None) -> bool:
         import edutorch
+
+        def write(target: Path) -> None:
+            edutorch.save(self.window.model().state_dict(), target)
+
+        name = f"{self._stem()}.pt"
+        return self._export(path, "weights (state dict)", name, "State dicts (*.pt)", write)
+
+    def _export(self, path, what: str, name: str, file_filter: str, write) -> bool:
+        """Ask for a path unless given; write; a graph with an error explains in a dialog."""
         from edutorch.graph.spec import GraphError
 
         if path is None:
-            suggestion = str(Path(self._directory()) / f"{self._stem()}.pt")
-            path = dialogs.save_path(self.window, "Export weights (state dict)", suggestion,
-                                     "State dicts (*.pt);;All files (*)")  # fmt: skip
+            suggestion = str(Path(self._directory()) / name)
+            path = dialogs.save_path(self.window, f"Export the {what}", suggestion,
+                                     f"{file_filter};;All files (*)")  # fmt: skip
             if not path:
                 return False
         path = Path(path)
         try:
-            edutorch.save(self.window.model().state_dict(), path)
+            write(path)
         except (GraphError, OSError) as exc:
-            dialogs.show_error(self.window, "Cannot export the weights", str(exc))
+            dialogs.show_error(self.window, f"Cannot export the {what}", str(exc))
             return False
-        self.window.status(f"Exported the weights to {path.name}")
+        self.window.status(f"Exported the {what} to {path.name}")
         return True
 
     # --- autosave ----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWi
 
 from edutorch_studio import __version__, actions
 from edutorch_studio.builder.canvas import GraphScene, GraphView
-from edutorch_studio.builder.document import GraphDocument
+from edutorch_studio.builder.document import GraphDocument, disconnect_quietly
 from edutorch_studio.builder.inspector import Inspector
 from edutorch_studio.builder.palette import Palette
 from edutorch_studio.files import ProjectFiles, load_matching
@@ -234,10 +234,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        try:  # selectionChanged fires during teardown, on a deleted C++ object
-            self.scene.selectionChanged.disconnect(self._selection_changed)
-        except (RuntimeError, TypeError):
-            pass
+        # selectionChanged fires during teardown, on a deleted C++ object (see the Qt notes)
+        disconnect_quietly((self.scene.selectionChanged, self._selection_changed))
         self.files.shutdown()
         self.scene.shutdown()
         self.inspector.shutdown()

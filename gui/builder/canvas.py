@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QGraphicsPathItem, QGraphicsScene, QGraphicsView
 
+from edutorch_studio.builder.document import disconnect_quietly
 from edutorch_studio.builder.items import (
     HEADER,
     NODE_WIDTH,
@@ -275,15 +276,10 @@ class GraphScene(QGraphicsScene):
         self.statusMessage.emit(f"Connected {src} → {dst}")
 
     def shutdown(self) -> None:
-        """Stop listening before Qt deletes things (selectionChanged fires during teardown)."""
-        for signal, slot in (
-            (self.document.changed, self.sync),
-            (self.document.shapesUpdated, self.refresh),
-        ):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        """Stop listening to the document before Qt deletes the scene."""
+        disconnect_quietly(
+            (self.document.changed, self.sync), (self.document.shapesUpdated, self.refresh)
+        )
 
 
 def count_text(count) -> str:

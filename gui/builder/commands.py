@@ -73,18 +73,18 @@ class MoveNodes(SnapshotCommand):
 
 
 class Connect(SnapshotCommand):
+    verb = "Connect"
+
     def __init__(self, document, src: str, dst: str, dst_port: int) -> None:
-        super().__init__(document, f"Connect {src} → {dst}")
+        super().__init__(document, f"{self.verb} {src} → {dst}")
         self.args = (src, dst, dst_port)
 
     def edit(self, spec):
         spec.connect(*self.args)
 
 
-class Disconnect(SnapshotCommand):
-    def __init__(self, document, src: str, dst: str, dst_port: int) -> None:
-        super().__init__(document, f"Disconnect {src} → {dst}")
-        self.args = (src, dst, dst_port)
+class Disconnect(Connect):
+    verb = "Disconnect"
 
     def edit(self, spec):
         spec.disconnect(*self.args)

@@ -119,3 +119,14 @@ class GraphDocument(QObject):
 
     def shutdown(self) -> None:
         self.checker.shutdown()
+
+
+def disconnect_quietly(*connections) -> None:
+    """Undo ``signal.connect(slot)`` for each (signal, slot) pair, on the way out.
+
+    Called while closing: a pair may be gone already (deleted C++ object, or never connected)."""
+    for signal, slot in connections:
+        try:
+            signal.disconnect(slot)
+        except (RuntimeError, TypeError):
+            pass

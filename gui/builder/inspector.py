@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from edutorch_studio.builder.document import disconnect_quietly
 from edutorch_studio.builder.items import format_shape, format_value
 
 SELECT_HINT = "Click a block on the canvas to see and edit its settings."
@@ -192,14 +193,10 @@ class Inspector(QScrollArea):
         self.error.setText(result.report.errors.get(node.id, ""))
 
     def shutdown(self) -> None:
-        for signal, slot in (
+        disconnect_quietly(
             (self.document.changed, self._document_changed),
             (self.document.shapesUpdated, self.update_info),
-        ):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        )
 
 
 def bound(value, fallback):

@@ -251,6 +251,8 @@ class NodeItem(QGraphicsObject):
         lines += [(line, note_color) for line in self._notes]
         for text, color in lines:
             painter.setPen(color)
+            if metrics.horizontalAdvance(text) > inner and ": " in text:
+                text = text.split(": ", 1)[1]  # "CrossEntropyLoss" reads better than "loss: Cros…"
             elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, inner)
             painter.drawText(QRectF(left, y, inner, LINE), vcenter, elided)
             y += LINE

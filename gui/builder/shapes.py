@@ -47,10 +47,10 @@ class ShapeChecker(QObject):
     finished = Signal()
     _job = Signal(int, object)
 
-    def __init__(self, batch_size: int = 2, slow_seconds: float = SLOW_SECONDS, parent=None):
+    def __init__(self, batch_size: int = 2, slow_seconds: float | None = None, parent=None):
         super().__init__(parent)
         self.batch_size = batch_size
-        self.slow_seconds = slow_seconds
+        self.slow_seconds = SLOW_SECONDS if slow_seconds is None else slow_seconds
         self.result: CheckResult | None = None
         self._generation = 0
         self._delivered = 0

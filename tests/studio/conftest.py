@@ -54,6 +54,9 @@ def dialogs(monkeypatch, tmp_path):
     for kind in ("getOpenFileName", "getSaveFileName"):
         monkeypatch.setattr(QFileDialog, kind, recorder.fake(kind))
     monkeypatch.setenv("EDUTORCH_STUDIO_HOME", str(tmp_path / "state"))  # autosaves go here
+    # Shape checks stay inline, so results are there as soon as an edit returns; a busy machine
+    # would otherwise move them to the worker thread at random (one test covers that path).
+    monkeypatch.setattr("edutorch_studio.builder.shapes.SLOW_SECONDS", float("inf"))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "cfg"))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)  # never the user's own settings
     return recorder

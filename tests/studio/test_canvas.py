@@ -73,6 +73,17 @@ def test_a_refused_wire_says_why_in_the_status_bar(main_window):
     assert window.document.spec.to_dict() == before
 
 
+def test_a_wire_can_also_be_dragged_from_an_input_to_an_output(main_window):
+    window = main_window
+    window.document.disconnect_ports("relu_1", "linear_2", 0)
+    window.view.fit()
+    scene, view = window.scene, window.view
+    drag(view, view.mapFromScene(scene.nodes["linear_2"].input_scene_pos(0)),
+         view.mapFromScene(scene.nodes["relu_1"].output_scene_pos()))  # fmt: skip
+    assert ("relu_1", "linear_2", 0) in window.scene.edges
+    assert window.statusBar().currentMessage() == "Connected relu_1 → linear_2"
+
+
 def test_add_grows_a_free_input_port_for_each_branch(main_window):
     window = main_window
     window.view.show_at(1.0, 400.0, 200.0)

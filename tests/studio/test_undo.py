@@ -140,3 +140,25 @@ def test_inspector_bool_float_and_validation(main_window):
     assert isinstance(shape, QLineEdit)
     assert shape.validator().validate("1, 28, x", 0)[0] != shape.validator().State.Acceptable
     assert shape.validator().validate("1, 28, 28", 0)[0] == shape.validator().State.Acceptable
+
+
+def test_keyboard_and_toolbar_undo_redo(main_window):
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    window = main_window
+    doc = window.document
+    undo_button, redo_button = window.actions["toolbar_undo"], window.actions["toolbar_redo"]
+    assert not undo_button.isEnabled() and not redo_button.isEnabled()
+    doc.add_node("Tanh")
+    assert undo_button.isEnabled()
+    undo_key = QKeySequence(QKeySequence.StandardKey.Undo)[0]
+    QTest.keyClick(window, undo_key.key(), undo_key.keyboardModifiers())
+    assert not doc.spec.has_node("tanh_1") and redo_button.isEnabled()
+    redo_button.trigger()
+    assert doc.spec.has_node("tanh_1")
+    undo_button.trigger()
+    redo_key = QKeySequence(QKeySequence.StandardKey.Redo)[0]
+    QTest.keyClick(window, redo_key.key(), redo_key.keyboardModifiers())
+    assert doc.spec.has_node("tanh_1")
+    assert window.actions["undo"].text() == "&Undo Add Tanh"
