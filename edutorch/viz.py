@@ -103,21 +103,31 @@ def _tensor_graph_dot(root: Tensor, rankdir: str) -> str:
 
 # ------------------------------------------------------------------ from a recorded tape
 def _fold_repeats(graph: Graph) -> tuple[Graph, dict]:
-    """Draw sibling module boxes with the same op signature once, with a count (``×4``)."""
-    boxes = [n for n in graph.nodes if n.kind == "module"]
-    groups: dict = {}
-    for box in boxes:
-        parent, _, last = box.label.rpartition(".")
-        if last.isdigit():
-            groups.setdefault((parent, box.count), []).append(box)
+    """Draw a run of consecutive sibling module boxes (``blocks.1``, ``blocks.2``, ...) that did the
+    same ops on the same shapes once, with a count (``×3``)."""
     rename, counts = {}, {}
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        keep = members[0]
-        counts[keep.id] = len(members)
-        for other in members[1:]:
-            rename[other.id] = keep.id
+    run = []
+
+    def close_run():
+        if len(run) > 1:
+            counts[run[0].id] = len(run)
+            for other in run[1:]:
+                rename[other.id] = run[0].id
+        run.clear()
+
+    for box in (n for n in graph.nodes if n.kind == "module"):
+        parent, _, last = box.label.rpartition(".")
+        if run:
+            prev_parent, _, prev_last = run[-1].label.rpartition(".")
+            follows = (
+                last.isdigit() and prev_last.isdigit() and parent == prev_parent
+                and int(last) == int(prev_last) + 1 and box.signature == run[0].signature
+            )  # fmt: skip
+            if not follows:
+                close_run()
+        if last.isdigit():
+            run.append(box)
+    close_run()
     if not rename:
         return graph, counts
     folded = Graph(nodes=[n for n in graph.nodes if n.id not in rename])
@@ -147,7 +157,9 @@ def _tape_dot(tape: Tape, rankdir: str, depth: int | None) -> str:
         for n in nodes:
             if n.kind == "module":
                 times = f" ×{counts[n.id]}" if n.id in counts else ""
-                label = [n.label + times, f"{n.count} ops"]
+                ops = n.signature[0][0] if n.count == 1 else f"{n.count} ops"
+                params = f", {n.params:,} params" if n.params else ""
+                label = [n.label + times, ops + params]
             elif n.kind == "op":
                 label = [n.label, f"step {n.step}"]
             else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .events import Steps
 
 
@@ -20,6 +22,8 @@ class GraphNode:
     snapshot: object = None  # the TensorSnapshot of a tensor node
     grad: object = None  # the TensorSnapshot of its gradient, when backward was recorded
     count: int = 1  # ops folded into a collapsed module box
+    signature: tuple = ()  # (op, output shape) of each op in a module box: equal boxes repeat
+    params: int = 0  # parameter elements hidden inside a module box
 
 
 @dataclass
@@ -39,6 +43,10 @@ class Graph:
         for n in self.nodes:
             groups.setdefault(n.module, []).append(n.id)
         return groups
+
+
+def _inside(param_name: str, module: str) -> bool:
+    return param_name.startswith(module + ".")
 
 
 def _prefix(path: str, depth: int | None) -> str:
@@ -103,6 +111,7 @@ class Tape:
             return seen[node.id]
 
         producer = {}  # tensor id -> node id of whatever produced it
+        hidden = set()  # parameters drawn inside a folded module box
         for e in self.forward:
             module = _prefix(e.module, collapse_depth)
             collapsed = (
@@ -117,8 +126,15 @@ class Tape:
             else:
                 op_id = f"op{e.step}"
                 add(GraphNode(op_id, "op", e.op, module, e.step))
+            if collapsed:
+                box.signature += ((e.op, e.outputs[0].shape if e.outputs else ()),)
             for snap in e.inputs:
                 src = producer.get(snap.tensor_id)
+                if collapsed and snap.name and _inside(snap.name, module):
+                    if snap.name not in hidden:  # a parameter of the folded module: count it
+                        hidden.add(snap.name)
+                        box.params += int(np.prod(snap.shape))
+                    continue
                 if src is None:  # a graph input or a parameter: draw the tensor itself
                     kind = "param" if snap.name else "tensor"
                     tid = f"t{snap.tensor_id}"
