@@ -21,6 +21,7 @@ import sys
 
 import numpy as np
 
+# so that `python samples/NAME.py` works in a checkout, even before edutorch is installed
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import edutorch as torch  # or: import torch
 
