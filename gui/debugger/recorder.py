@@ -28,13 +28,15 @@ class Recording:
     loss: float
     seconds: float
     anomalies: list = field(default_factory=list)
+    _by_step: dict | None = field(default=None, repr=False)
 
     def anomalies_by_step(self) -> dict:
-        """{step: [message, ...]}"""
-        steps: dict = {}
-        for a in self.anomalies:
-            steps.setdefault(a.step, []).append(a.message)
-        return steps
+        """{step: [message, ...]} (built once: the panel asks on every step)"""
+        if self._by_step is None:
+            self._by_step = {}
+            for a in self.anomalies:
+                self._by_step.setdefault(a.step, []).append(a.message)
+        return self._by_step
 
 
 class RecordWorker(QObject):
