@@ -223,7 +223,8 @@ class MaskedFill(Op):
 
 class CopySlices(Op):
     """``base`` with the region ``view(base)`` replaced by ``values``: an in-place op on a view,
-    seen from the tensor it views. The region's gradient goes to ``values``, the rest to ``base``."""
+    seen from the tensor it views. The region's gradient goes to ``values``, the rest to
+    ``base``."""
 
     @staticmethod
     def forward(ctx, base, values, view):

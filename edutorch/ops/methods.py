@@ -9,7 +9,9 @@ from .pointwise import Add, Div, FloorDivide, Mul, Pow, Remainder, Sub
 
 def _shape_of(other, op):
     if not hasattr(other, "_data"):
-        raise TypeError(f"{op}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}")
+        raise TypeError(
+            f"{op}(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}"
+        )
     return tuple(other.shape)
 
 

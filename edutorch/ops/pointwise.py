@@ -411,7 +411,8 @@ class Clamp(Op):
         for bound in (lo, hi):
             if not isinstance(bound, (Tensor, int, float, type(None))):
                 raise TypeError(
-                    f"clamp(): argument 'min'/'max' must be Tensor or Number, not {type(bound).__name__}"
+                    "clamp(): argument 'min'/'max' must be Tensor or Number, "
+                    f"not {type(bound).__name__}"
                 )
         ctx.save_for_backward(a, *(t for t in (lo, hi) if isinstance(t, Tensor)))
         ctx.bounds = (lo, hi)
