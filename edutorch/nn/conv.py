@@ -6,11 +6,9 @@ fan_in = in_channels/groups · kernel elements, and the bias from the same range
 
 from __future__ import annotations
 
-import math
-
 from .. import _creation
 from . import functional as F
-from . import init
+from .linear import Linear
 from .module import Module
 from .parameter import Parameter
 
@@ -87,14 +85,8 @@ class _ConvNd(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        # kaiming_uniform_ with a=√5 gives bound = √(6/((1 + 5)·fan_in)) = 1/√fan_in
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+    # torch initialises convolutions exactly like Linear: U(±1/√fan_in) for weight and bias
+    reset_parameters = Linear.reset_parameters
 
     def extra_repr(self) -> str:
         s = (

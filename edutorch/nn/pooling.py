@@ -24,6 +24,12 @@ class _MaxPoolNd(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
+    def forward(self, input):
+        return self._pool(
+            input, self.kernel_size, self.stride, self.padding, self.dilation,
+            ceil_mode=self.ceil_mode, return_indices=self.return_indices,
+        )  # fmt: skip
+
     def extra_repr(self) -> str:
         return (
             f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
@@ -34,22 +40,14 @@ class _MaxPoolNd(Module):
 class MaxPool1d(_MaxPoolNd):
     """Max over windows of (N, C, L): -> (N, C, ⌊(L + 2p - d(k-1) - 1)/s⌋ + 1)."""
 
-    def forward(self, input):
-        return F.max_pool1d(
-            input, self.kernel_size, self.stride, self.padding, self.dilation,
-            ceil_mode=self.ceil_mode, return_indices=self.return_indices,
-        )  # fmt: skip
+    _pool = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
     """Max over windows of (N, C, H, W): -> (N, C, H_out, W_out); stride defaults to the kernel,
     so ``MaxPool2d(2)`` halves the height and width."""
 
-    def forward(self, input):
-        return F.max_pool2d(
-            input, self.kernel_size, self.stride, self.padding, self.dilation,
-            ceil_mode=self.ceil_mode, return_indices=self.return_indices,
-        )  # fmt: skip
+    _pool = staticmethod(F.max_pool2d)
 
 
 class AvgPool1d(Module):

@@ -16,6 +16,8 @@ from edutorch import backends, nn
 from edutorch.autograd import gradcheck, gradgradcheck
 from edutorch.nn import functional as F
 
+from ._errors import assert_same_error, functional_and
+
 
 # ------------------------------------------------------------------ naive references (loops)
 def naive_conv(x, w, b, stride, pads, dilation, groups):
@@ -445,17 +447,7 @@ BAD_CALLS = {
 @pytest.mark.parametrize("name", BAD_CALLS)
 def test_errors_match_torch(name):
     torch = pytest.importorskip("torch")
-
-    def run(lib_f, make):
-        try:
-            BAD_CALLS[name](lib_f, make)
-        except Exception as e:  # noqa: BLE001  (comparing whatever torch raises)
-            return type(e).__name__, str(e).split("\n")[0]
-        return None
-
-    expected = run(torch.nn.functional, lambda *s: torch.zeros(s))
-    assert expected is not None
-    assert run(F, lambda *s: edutorch.zeros(s)) == expected
+    assert_same_error(BAD_CALLS[name], torch, functional_and("zeros"))
 
 
 def test_dtype_mismatch_errors():

@@ -11,6 +11,8 @@ from edutorch import nn
 from edutorch.autograd import gradcheck, gradgradcheck
 from edutorch.nn import functional as F
 
+from ._errors import assert_same_error, functional_and
+
 
 # ------------------------------------------------------------------ dropout
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
@@ -227,17 +229,8 @@ BAD_CALLS = {
 @pytest.mark.parametrize("name", BAD_CALLS)
 def test_embedding_errors_match_torch(name):
     torch = pytest.importorskip("torch")
-
-    def run(lib, make_index):
-        try:
-            BAD_CALLS[name](lib.nn.functional, lambda *s: lib.ones(s), make_index)
-        except Exception as e:  # noqa: BLE001  (comparing whatever torch raises)
-            return type(e).__name__, str(e).replace("edutorch.", "").replace("torch.", "")
-        return None
-
-    expected = run(torch, torch.tensor)
-    assert expected is not None
-    assert run(edutorch, edutorch.tensor) == expected
+    make = functional_and("ones")
+    assert_same_error(BAD_CALLS[name], torch, lambda lib: (*make(lib), lib.tensor))
 
 
 def test_embedding_module_padding_errors():

@@ -12,6 +12,8 @@ from edutorch import nn
 from edutorch.autograd import gradcheck, gradgradcheck
 from edutorch.nn import functional as F
 
+from ._errors import assert_same_error, functional_and
+
 
 def _t(a, requires_grad=False):
     return edutorch.tensor(a, requires_grad=requires_grad)
@@ -150,10 +152,8 @@ BN_LAYERS = {
 }  # fmt: skip
 
 
-@pytest.mark.parametrize("name", BN_LAYERS)
-def test_batch_norm_layers_match_torch_over_steps(name):
-    torch = pytest.importorskip("torch")
-    make, shape = BN_LAYERS[name]
+def _twins(make, torch):
+    """The same layer in torch and edutorch, with the same random affine parameters."""
     tm, em = make(torch.nn), make(nn)
     assert repr(tm) == repr(em)
     assert list(tm.state_dict()) == list(em.state_dict())
@@ -161,18 +161,31 @@ def test_batch_norm_layers_match_torch_over_steps(name):
         for p in tm.parameters():
             p.copy_(torch.randn(p.shape))
     em.load_state_dict({k: edutorch.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    return tm, em
+
+
+def _compare_step(torch, tm, em, x, g):
+    """One forward and backward in both: outputs, input and parameter gradients agree."""
+    xt, xe = torch.tensor(x, requires_grad=True), edutorch.tensor(x, requires_grad=True)
+    yt, ye = tm(xt), em(xe)
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=2e-5)
+    yt.backward(torch.tensor(g))
+    ye.backward(edutorch.tensor(g))
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=5e-5)
+    for pe, pt in zip(em.parameters(), tm.parameters()):
+        np.testing.assert_allclose(pe.grad.numpy(), pt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        pe.grad, pt.grad = None, None
+
+
+@pytest.mark.parametrize("name", BN_LAYERS)
+def test_batch_norm_layers_match_torch_over_steps(name):
+    torch = pytest.importorskip("torch")
+    make, shape = BN_LAYERS[name]
+    tm, em = _twins(make, torch)
     rng = np.random.default_rng(5)
     for step in range(4):
         x = (rng.standard_normal(shape) * (step + 1) + step).astype(np.float32)
-        xt, xe = torch.tensor(x, requires_grad=True), edutorch.tensor(x, requires_grad=True)
-        yt, ye = tm(xt), em(xe)
-        np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=2e-5)
-        g = rng.standard_normal(shape).astype(np.float32)
-        yt.backward(torch.tensor(g))
-        ye.backward(edutorch.tensor(g))
-        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=5e-5)
-        for pe, pt in zip(em.parameters(), tm.parameters()):
-            np.testing.assert_allclose(pe.grad.numpy(), pt.grad.numpy(), rtol=1e-4, atol=1e-4)
+        _compare_step(torch, tm, em, x, rng.standard_normal(shape).astype(np.float32))
         for (k, be), bt in zip(em.state_dict().items(), tm.state_dict().values()):
             np.testing.assert_allclose(be.numpy(), bt.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
     tm.eval()
@@ -236,23 +249,10 @@ NORM_LAYERS = {
 def test_layer_and_group_norm_match_torch(name):
     torch = pytest.importorskip("torch")
     make, shape = NORM_LAYERS[name]
-    tm, em = make(torch.nn), make(nn)
-    assert repr(tm) == repr(em)
-    with torch.no_grad():
-        for p in tm.parameters():
-            p.copy_(torch.randn(p.shape))
-    em.load_state_dict({k: edutorch.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    tm, em = _twins(make, torch)
     rng = np.random.default_rng(6)
     x = (rng.standard_normal(shape) * 2 + 1).astype(np.float32)
-    xt, xe = torch.tensor(x, requires_grad=True), edutorch.tensor(x, requires_grad=True)
-    yt, ye = tm(xt), em(xe)
-    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), atol=2e-5)
-    g = rng.standard_normal(shape).astype(np.float32)
-    yt.backward(torch.tensor(g))
-    ye.backward(edutorch.tensor(g))
-    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), atol=5e-5)
-    for pe, pt in zip(em.parameters(), tm.parameters()):
-        np.testing.assert_allclose(pe.grad.numpy(), pt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    _compare_step(torch, tm, em, x, rng.standard_normal(shape).astype(np.float32))
 
 
 def test_group_norm_constructor_error():
@@ -279,18 +279,7 @@ BAD_CALLS = {
 @pytest.mark.parametrize("name", BAD_CALLS)
 def test_errors_match_torch(name):
     torch = pytest.importorskip("torch")
-
-    def run(lib_f, make):
-        try:
-            BAD_CALLS[name](lib_f, make)
-        except Exception as e:  # noqa: BLE001  (comparing whatever torch raises)
-            # each library names its own Size class; the rest of the message must agree
-            return type(e).__name__, str(e).replace("edutorch.Size", "Size").replace("torch.", "")
-        return None
-
-    expected = run(torch.nn.functional, lambda *s: torch.ones(s))
-    assert expected is not None
-    assert run(F, lambda *s: edutorch.ones(s)) == expected
+    assert_same_error(BAD_CALLS[name], torch, functional_and("ones"))
 
 
 @pytest.mark.parametrize(

@@ -150,19 +150,25 @@ def _tuple(value, n, name):
     return value
 
 
-def _check_input(input, dims, op):
-    """The input must be (N, C, *S) or unbatched (C, *S); returns (batched input, was_batched)."""
+def _batched(input, dims, op):
+    """(N, C, *S) or unbatched (C, *S) -> (N, C, *S) and whether it was batched."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")  # fmt: skip
-    if input.dim() not in (dims + 1, dims + 2):
-        raise RuntimeError(
-            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {op}, but got "
-            f"input of size: {list(input.shape)}"
+        raise TypeError(
+            f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
         )
     if input.dim() == dims + 1:
         return input.unsqueeze(0), False
     return input, True
+
+
+def _check_input(input, dims, op):
+    """The input must be (N, C, *S) or unbatched (C, *S); returns (batched input, was_batched)."""
+    if isinstance(input, Tensor) and input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {op}, but got "
+            f"input of size: {list(input.shape)}"
+        )
+    return _batched(input, dims, op)
 
 
 def _check_types(input, weight, bias):

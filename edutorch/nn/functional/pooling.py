@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from ...autograd.function import Op
 from ...backends import get_backend
+from .conv import _batched
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
@@ -76,22 +77,13 @@ def _ints(value, n, op, name):
     return value
 
 
-def _stride(stride, kernel, dims, op):
-    """The stride defaults to the kernel size (None or an empty list, as torch accepts)."""
+def _window(kernel_size, stride, padding, dims, op):
+    """(kernel, stride, padding) as dims-tuples; the stride defaults to the kernel size (given as
+    None or an empty list, as torch accepts)."""
+    kernel = _ints(kernel_size, dims, op, "kernel_size")
     if stride is None or (not isinstance(stride, int) and len(stride) == 0):
-        return kernel
-    return _ints(stride, dims, op, "stride")
-
-
-def _batched(input, dims, op):
-    """(N, C, *S) or unbatched (C, *S) -> (N, C, *S) and whether it was batched."""
-    if not isinstance(input, Tensor):
-        raise TypeError(
-            f"{op}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
-        )
-    if input.dim() == dims + 1:
-        return input.unsqueeze(0), False
-    return input, True
+        stride = kernel
+    return kernel, _ints(stride, dims, op, "stride"), _ints(padding, dims, op, "padding")
 
 
 def _check_pool_output(x, out, dims):
@@ -112,9 +104,7 @@ def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, dims, op
                 f"size for input, but got:{list(input.shape)}"
             )
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-    kernel = _ints(kernel_size, dims, op, "kernel_size")
-    stride = _stride(stride, kernel, dims, op)
-    padding = _ints(padding, dims, op, "padding")
+    kernel, stride, padding = _window(kernel_size, stride, padding, dims, op)
     dilation = _ints(dilation, dims, op, "dilation")
     if any(s == 0 for s in stride):
         raise RuntimeError("stride should not be zero")
@@ -229,9 +219,7 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                 f"argument #1 'self' (while checking arguments for {op})"
             )
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-    kernel = _ints(kernel_size, dims, op, "kernel_size")
-    stride = _stride(stride, kernel, dims, op)
-    padding = _ints(padding, dims, op, "padding")
+    kernel, stride, padding = _window(kernel_size, stride, padding, dims, op)
     if any(s == 0 for s in stride) or any(k == 0 for k in kernel):
         raise RuntimeError("stride should not be zero")
     if any(k < 0 for k in kernel):
