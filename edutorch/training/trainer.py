@@ -102,7 +102,7 @@ class Trainer:
             self._paused = self._stop_requested = False
             self._pending_steps = 0
             self._state = READY
-            self._run_thread = None
+            self._run_ident = None
         self.error = None
         self._started = None
 
@@ -251,7 +251,8 @@ class Trainer:
         sets the state to "error" (``trainer.error`` holds it) and is raised again."""
         done = 0
         with self._cond:
-            self._run_thread = threading.current_thread()
+            self._run_ident = threading.get_ident()  # not current_thread(): that would leave a
+            # _DummyThread behind in threading.active_count() for a thread Qt started
         try:
             while True:
                 with self._cond:
@@ -281,14 +282,14 @@ class Trainer:
             raise
         finally:
             with self._cond:
-                self._run_thread = None
+                self._run_ident = None
                 if self._state == PAUSED and self.finished:
                     self._state = FINISHED
                 self._cond.notify_all()
         return self._state
 
     def _active(self) -> bool:
-        return self._run_thread is not None
+        return self._run_ident is not None
 
     def pause(self):
         """Pause after the current batch (``run`` waits until resume, step_once or stop)."""
@@ -319,7 +320,7 @@ class Trainer:
     def wait_until_idle(self, timeout=None) -> bool:
         """Block until no ``run`` is going (True) or ``timeout`` seconds pass (False)."""
         with self._cond:
-            return self._cond.wait_for(lambda: self._run_thread is None, timeout)
+            return self._cond.wait_for(lambda: self._run_ident is None, timeout)
 
     @property
     def paused(self) -> bool:

@@ -213,7 +213,7 @@ class DataPanel(QWidget):
         kind = "regression" if info.task == "regression" else f"{info.num_classes} classes"
         self.summary.setText(f"{info.name}: {len(train)} train / {len(test)} test samples, "
                              f"input {info.input_shape}, {kind}")  # fmt: skip
-        if info.kind == "points":
+        if info.kind == "points" and info.name != "csv":  # a CSV shows its rows, as in the file
             self.points.set_data(train, test, info.classes)
             self.preview.setCurrentWidget(self.points)
         elif info.kind == "images":

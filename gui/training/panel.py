@@ -191,7 +191,8 @@ class TrainingPanel(QWidget):
         return None
 
     def state(self) -> str:
-        return self._state
+        """The state now (``trainingStateChanged`` reports it at the next frame)."""
+        return self.trainer.state if self.trainer is not None else self._state
 
     # ------------------------------------------------------------------ controls
     @Slot()
@@ -326,9 +327,7 @@ class TrainingPanel(QWidget):
         if self.trainer is None:
             self._update_buttons()
             return
-        state = self.trainer.state if self.trainer.step_count or self.runner.is_running() \
-            else "ready"  # fmt: skip
-        self._set_state(state)
+        self._set_state(self.trainer.state)
         drew = False
         version = self.trainer.history.version
         if force or version != self._drawn[0]:

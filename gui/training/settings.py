@@ -121,7 +121,8 @@ class SettingsForm(QWidget):
     def _rebuild_hyper(self, values: dict):
         name = self.optimizer.currentText()
         defaults = optimizer_hyperparameters(name)
-        widgets = {k: _widget_for(values.get(k, defaults[k])) for k in SHOWN[name]}
+        # optimizer numbers are real even when the default is written 0 (SGD's momentum)
+        widgets = {k: _widget_for(values.get(k, defaults[k]), real=True) for k in SHOWN[name]}
         self._replace_rows(self._hyper_rows, self._hyper_at, widgets)
         self._sched_at = self._hyper_at + len(widgets) + 2
 
@@ -167,15 +168,16 @@ def _double(low, high, value, decimals=4, step=0.01):
     return box
 
 
-def _widget_for(value):
-    """A widget for a hyper-parameter of this default kind: bool, int, float, pair, list."""
+def _widget_for(value, real=False):
+    """A widget for a hyper-parameter of this default kind: bool, int, float, pair, list
+    (``real``: a number is a float even if written as an int)."""
     if isinstance(value, bool):
         box = QCheckBox()
         box.setChecked(value)
         return box
-    if isinstance(value, int):
+    if isinstance(value, int) and not real:
         return _int(0, 1_000_000, value)
-    if isinstance(value, float):
+    if isinstance(value, (int, float)):
         return _double(0.0, 1e6, value)
     text = ", ".join(str(v) for v in value)  # betas (0.9, 0.999), milestones [30, 60]
     edit = QLineEdit(text)
