@@ -17,14 +17,14 @@ def open(model, example_input, *, loss: str = "CrossEntropyLoss", block: bool = 
     an unsaved project. ``block=True`` runs the app until the window closes (in a script);
     ``block=False`` returns the window at once (in a notebook with a Qt event loop, or in tests).
     """
-    from edutorch.graph.from_module import from_module
-    from edutorch.graph.project import Project
-
-    spec, state_dict = from_module(model, example_input, loss=loss)
     from edutorch_studio.__main__ import NO_DISPLAY, has_display
 
     if not has_display():
         raise RuntimeError(NO_DISPLAY)
+    from edutorch.graph.from_module import from_module
+    from edutorch.graph.project import Project
+
+    spec, state_dict = from_module(model, example_input, loss=loss)
     from edutorch_studio.app import create_app
     from edutorch_studio.main_window import MainWindow
 

@@ -25,6 +25,7 @@ PLACEHOLDERS = {
 }
 PRESENTATION_SCALE = 1.5  # fonts on a projector, as a multiple of the usual size
 PRESENTATION_FIT = 2.5  # a small model may fill the projector
+PRESENTATION_READABLE = 0.9  # from the back of a classroom: a long model shows its start
 FIRST_SAMPLE = "spiral-mlp"
 SHAPES_CHARS = 110  # the rest of a long error message is in the label's tooltip
 
@@ -129,7 +130,10 @@ class MainWindow(QMainWindow):
         """The canvas model as a GraphModule, with the project's weights where they still fit."""
         from edutorch.graph.module import GraphModule
 
-        snapshot = self.document.spec.to_dict()
+        data = self.document.spec.to_dict()
+        for node in data["nodes"]:
+            del node["position"]  # moving a box is no reason for new random weights
+        snapshot = (data["nodes"], data["edges"])
         if self._model is None or self._model[0] != snapshot:
             module = GraphModule(self.document.spec)
             load_matching(module, self.files.project.weights)
@@ -194,6 +198,7 @@ class MainWindow(QMainWindow):
             self._scroll_bars(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # middle-drag still pans
             self.showFullScreen()
             self.view.fit_limit = PRESENTATION_FIT
+            self.view.readable_scale = PRESENTATION_READABLE
             self.view.request_fit()  # again once the window has its full-screen size
         else:
             state, font, was_full = self._presentation_state
@@ -207,6 +212,7 @@ class MainWindow(QMainWindow):
                 self.showNormal()
             self._scroll_bars(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
             self.view.fit_limit = self.view.MAX_FIT_SCALE
+            self.view.readable_scale = self.view.READABLE_SCALE
             self.view.request_fit()
         self.actions["presentation"].setChecked(on)
 
@@ -255,13 +261,15 @@ def shape_summary(spec, result) -> str:
     report = result.report
     layers = sum(1 for n in spec.nodes if n.type not in ("Input", "Output"))
     if not report.errors:
-        text = f"Shapes OK: {layers} layers, {result.total_params:,} parameters"
+        text = f"Shapes OK: {plural(layers, 'layer')}, {plural(result.total_params, 'parameter')}"
         if report.warnings:
             node_id, message = next(iter(report.warnings.items()))
             text += f" — warning: {node_id}: {message}"
         return text
     node_id, message = next(iter(report.errors.items()))
     where = f"{node_id}: " if node_id else ""
-    count = len(report.errors)
-    problems = "1 problem" if count == 1 else f"{count} problems"
-    return f"{problems}: {where}{message}"
+    return f"{plural(len(report.errors), 'problem')}: {where}{message}"
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"

@@ -304,6 +304,7 @@ class GraphView(QGraphicsView):
         self._pan_from = None
         self._auto_fit = False
         self.fit_limit = self.MAX_FIT_SCALE  # presentation mode allows larger
+        self.readable_scale = self.READABLE_SCALE  # and asks for larger text
 
     @property
     def graph_scene(self) -> GraphScene:
@@ -361,7 +362,7 @@ class GraphView(QGraphicsView):
     def request_fit(self) -> None:
         """Fit now and again whenever the view is resized, until the user moves the view."""
         self._auto_fit = True
-        self.fit(min_scale=self.READABLE_SCALE, keep_auto=True)
+        self.fit(min_scale=self.readable_scale, keep_auto=True)
 
     def show_at(self, zoom: float, x: float, y: float) -> None:
         self._auto_fit = False
@@ -372,7 +373,7 @@ class GraphView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._auto_fit:
-            self.fit(min_scale=self.READABLE_SCALE, keep_auto=True)
+            self.fit(min_scale=self.readable_scale, keep_auto=True)
 
     def wheelEvent(self, event) -> None:
         self._auto_fit = False

@@ -216,6 +216,9 @@ def test_weights_survive_save_and_edit(main_window, tmp_path):
     x = edutorch.randn(4, 2)
     with edutorch.no_grad():
         assert (loaded.model()(x) == window.model()(x)).all()
+    same = window.model()
+    window.document.move_nodes({"linear_1": (0.0, 500.0)})
+    assert window.model() is same  # a move keeps the model (and its fresh weights)
     window.document.set_param("linear_3", "out_features", 5)  # a changed layer gets new weights
     model = window.model()
     assert tuple(model.linear_3.weight.shape) == (5, 16)

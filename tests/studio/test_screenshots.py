@@ -34,9 +34,9 @@ def test_screenshot_of_each_sample(make_window, qtbot, sample):
     view = window.view
     visible = view.mapToScene(view.viewport().rect()).boundingRect()
     shown = [visible.contains(i.sceneBoundingRect()) for i in window.scene.nodes.values()]
-    assert view.zoom_factor() >= view.READABLE_SCALE - 1e-6  # never too small to read
+    assert view.zoom_factor() >= view.readable_scale - 1e-6  # never too small to read
     assert shown[0]  # the Input: a long model shows its start, the scroll bar says there is more
-    assert all(shown) or view.zoom_factor() == pytest.approx(view.READABLE_SCALE)
+    assert all(shown) or view.zoom_factor() == pytest.approx(view.readable_scale)
 
 
 def test_screenshot_of_an_error_and_the_inspector(make_window, qtbot):
