@@ -141,22 +141,8 @@ def _call_backward(node, grads):
     result = node.fn.backward(node, *grads)
     if not isinstance(result, tuple):
         result = (result,)
-    if len(result) < len(node.edges):
-        # torch allows a Function to return exactly one grad per forward input; extra trailing
-        # non-tensor inputs are common, so pad with None only when the rest are non-tensors
-        extra = node.edges[len(result) :]
-        if any(e is not None for e in extra):
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {len(node.edges)}, got {len(result)})"
-            )
-        result = result + (None,) * len(extra)
-    elif len(result) > len(node.edges):
-        if any(g is not None for g in result[len(node.edges) :]):
-            raise RuntimeError(
-                f"function {node.name()} returned an incorrect number of gradients "
-                f"(expected {len(node.edges)}, got {len(result)})"
-            )
+    if len(result) != len(node.edges):
+        result = _one_per_input(node, result)
     if STATE.anomaly:
         from .anomaly import check_gradients
 
@@ -166,6 +152,20 @@ def _call_backward(node, grads):
         for hook in hooks:
             hook(result, tuple(grads))
     return result
+
+
+def _one_per_input(node, result):
+    """torch lets backward return more or fewer gradients than inputs as long as the extra ones
+    are None or belong to non-tensor inputs; pad or trim to one per input, or raise."""
+    n = len(node.edges)
+    if any(e is not None for e in node.edges[len(result) :]) or any(
+        g is not None for g in result[n:]
+    ):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients "
+            f"(expected {n}, got {len(result)})"
+        )
+    return (result + (None,) * n)[:n]
 
 
 def _zeros_like_output(node, nr):

@@ -234,37 +234,39 @@ Tensor = None  # set by edutorch._tensor once the class exists (avoids a circula
 def _connect(cls, ctx, args, raw):
     """Wrap the forward result in Tensors and, if a gradient may flow, attach ``ctx`` as grad_fn."""
     if type(raw) is np.ndarray:  # the common case: one array out
-        out = Tensor._make(raw)
-        outputs = [out]
-        single = True
+        outputs = (Tensor._make(raw),)
     else:
-        single = not isinstance(raw, tuple)
-        outputs = _wrap_outputs(cls, ctx, (raw,) if single else raw)
+        outputs = _wrap_outputs(cls, ctx, raw if isinstance(raw, tuple) else (raw,))
     if cls.view_of is not None:
         i = cls.view_of
         outputs[0]._vc = args[i]._vc  # a view and its base share one version counter
         if STATE.grad_enabled:  # a later in-place change to the view must reach its base
             outputs[0]._set_view_of(args[i], lambda t: cls.apply(*args[:i], t, *args[i + 1 :]))
     if ctx.tracking:
-        ctx.edges = tuple(
-            [
-                ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1)) if n else None
-                for a, n in zip(args, ctx.needs_input_grad)
-            ]
-        )
-        refs = []
-        for t in outputs:
-            if isinstance(t, Tensor):
-                if t._data.dtype.kind == "f" and id(t) not in ctx.non_differentiable:
-                    t.grad_fn = ctx
-                    t._requires_grad = True
-                refs.append(weakref.ref(t))
-        ctx.outputs = refs
-        if STATE.anomaly or STATE.tracer is not None:
-            _traced(ctx, args, outputs)
+        _attach(ctx, args, outputs)
     elif STATE.tracer is not None:
         _traced(ctx, args, outputs)
-    return outputs[0] if single else tuple(outputs)
+    return tuple(outputs) if isinstance(raw, tuple) else outputs[0]
+
+
+def _attach(ctx, args, outputs):
+    """Make ``ctx`` the grad_fn of the outputs and record where each input's gradient goes."""
+    ctx.edges = tuple(
+        [
+            ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1)) if n else None
+            for a, n in zip(args, ctx.needs_input_grad)
+        ]
+    )
+    refs = []
+    for t in outputs:
+        if isinstance(t, Tensor):
+            if t._data.dtype.kind == "f" and id(t) not in ctx.non_differentiable:
+                t.grad_fn = ctx
+                t._requires_grad = True
+            refs.append(weakref.ref(t))
+    ctx.outputs = refs
+    if STATE.anomaly or STATE.tracer is not None:
+        _traced(ctx, args, outputs)
 
 
 def _traced(ctx, args, outputs):
