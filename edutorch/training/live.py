@@ -27,11 +27,11 @@ MAX_NEURON_LAYERS = 8  # neuron heatmaps are for small MLPs, as in TF Playground
 class LiveViews:
     """Decision grid (1-D and 2-D inputs), neuron grids (2-D inputs, small MLPs), confusion
     matrix (classification), prediction grid (image inputs): each recomputed at most every
-    ``interval`` seconds (``slow_interval`` for the test-set ones). ``error`` holds the last
-    failure's message (a view that cannot be computed is skipped, training goes on)."""
+    ``interval`` seconds (``slow_interval`` for the test-set ones). A view the model cannot
+    produce is skipped and training goes on; ``errors`` says why ({view: message})."""
 
     def __init__(self, train_set, test_set=None, input_shape=None, interval=0.1,
-                 slow_interval=0.5, resolution=60, neuron_resolution=20,
+                 slow_interval=0.5, resolution=80, neuron_resolution=20,
                  n_predictions=32):  # fmt: skip
         self.train_set, self.test_set = train_set, test_set
         data = getattr(train_set, "data", None)
@@ -43,7 +43,7 @@ class LiveViews:
         self.interval, self.slow_interval = interval, slow_interval
         self.resolution, self.neuron_resolution = resolution, neuron_resolution
         self.n_predictions = n_predictions
-        self.error = None
+        self.errors: dict[str, str] = {}
         self._lock = threading.Lock()
         self._latest = {"version": 0, "step": 0}
         self._fast_at = self._slow_at = -np.inf
@@ -69,12 +69,19 @@ class LiveViews:
                 self._latest = {**self._latest, **fresh, "step": trainer.step_count,
                                 "version": self._latest["version"] + 1}  # fmt: skip
 
+    @property
+    def error(self) -> str | None:
+        """The reasons views were skipped, one line each (None if all were drawn)."""
+        return "\n".join(f"{k}: {v}" for k, v in self.errors.items()) or None
+
     def _guard(self, name, compute, *args):
         try:
-            return compute(*args)
+            value = compute(*args)
         except Exception as e:  # a view the model cannot produce must not stop training
-            self.error = f"{name}: {type(e).__name__}: {e}"
+            self.errors[name] = f"{type(e).__name__}: {e}"
             return None
+        self.errors.pop(name, None)
+        return value
 
     def _fast(self, trainer):
         if not self.points or self.bounds is None:

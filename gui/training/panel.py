@@ -190,6 +190,20 @@ class TrainingPanel(QWidget):
             return {k: v.clone() for k, v in self.model.state_dict().items()}
         return None
 
+    def save_to(self, project):
+        """Put the settings, the weights and the history into an ``edutorch.graph.Project``."""
+        project.training = self.config().to_dict()
+        project.weights = self.weights()
+        history = self.history()
+        project.history = history.to_dict() if history is not None else None
+
+    def load_from(self, project):
+        """Show a project's settings and saved history (the window sets model and data)."""
+        if project.training:
+            self.set_config(TrainingConfig.from_dict(project.training))
+        if project.history:
+            self.set_history(project.history)
+
     def state(self) -> str:
         """The state now (``trainingStateChanged`` reports it at the next frame)."""
         return self.trainer.state if self.trainer is not None else self._state

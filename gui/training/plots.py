@@ -32,6 +32,7 @@ def _plot(layout, row, title, **kw):
     p.setClipToView(True)
     p.setDownsampling(auto=True, mode="peak")  # thousands of steps still draw in a few ms
     cache_decorations(p)
+    p.getAxis("left").setWidth(52)  # equal widths keep the x axes of stacked plots aligned
     return p
 
 

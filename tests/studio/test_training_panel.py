@@ -69,8 +69,10 @@ def test_play_trains_the_spiral_to_95_percent(panel, qtbot):
     SHOTS.mkdir(exist_ok=True)
     panel.grab().save(str(SHOTS / "training_spiral_curves.png"))  # mid-run, for review
     panel.outputs.setCurrentWidget(panel.outputs.neurons)
+    panel.curve_tabs.setCurrentWidget(panel.layers)
     qtbot.wait(150)
-    panel.grab().save(str(SHOTS / "training_spiral_neurons.png"))
+    panel.grab().save(str(SHOTS / "training_spiral_neurons_layers.png"))
+    panel.curve_tabs.setCurrentWidget(panel.curves)
     qtbot.waitUntil(lambda: panel.history().best() >= 0.95, timeout=WAIT_MS)
     h = panel.history()
     reached = next(s for s, a in zip(h.evals["step"], h.evals["test_accuracy"]) if a >= 0.95)
@@ -244,7 +246,7 @@ def test_regression_shows_the_fitted_curve(qtbot):
     click(qtbot, panel.play_button)
     qtbot.waitUntil(lambda: panel.state() == "finished", timeout=WAIT_MS)
     x, y = panel.outputs.points.curve.getData()
-    assert len(x) == 60 and np.isfinite(y).all()
+    assert len(x) == panel.views.resolution and np.isfinite(y).all()
     assert all(math.isnan(a) for a in panel.history().steps["accuracy"])
     assert [panel.outputs.tabText(i) for i in range(panel.outputs.count())] == ["Prediction"]
 
@@ -267,3 +269,25 @@ def test_without_model_or_data_nothing_can_start(qtbot):
     assert panel.state() == "empty" and not panel.play_button.isEnabled()
     panel.play()  # ignored, no crash
     assert panel.history() is None and panel.weights() is None
+
+
+def test_project_round_trip(panel, qtbot, tmp_path):
+    from edutorch.graph import load_project, save_project
+
+    click(qtbot, panel.play_button)
+    qtbot.waitUntil(lambda: steps(panel) >= 30, timeout=WAIT_MS)
+    click(qtbot, panel.stop_button)
+    project = sample_project("spiral-mlp")
+    panel.save_to(project)
+    save_project(project, tmp_path / "trained.etproj")
+    loaded = load_project(tmp_path / "trained.etproj")
+    other = TrainingPanel()
+    qtbot.addWidget(other)
+    other.set_model(loaded.model())  # the trained weights
+    other.set_data(*load_data(loaded.dataset))
+    other.load_from(loaded)
+    assert other.config() == panel.config()
+    assert other.history().steps["loss"] == panel.history().steps["loss"]
+    for k, v in other.weights().items():
+        np.testing.assert_array_equal(v.numpy(), panel.weights()[k].numpy())
+    assert other.trainer.evaluate() == panel.trainer.evaluate()

@@ -92,3 +92,38 @@ def test_data_bounds():
         (-0.5, 1.5),
         (-2.0, 2.0),
     ]
+
+
+def test_live_views_are_recomputed_when_due():
+    from edutorch.training import LiveViews
+
+    trainer = Trainer(*spiral_setup())
+    views = LiveViews(trainer.train_set, trainer.test_set, interval=60, slow_interval=60)
+    views.update(trainer)
+    first = views.latest()
+    assert set(first) == {"version", "step", "grid", "neurons", "confusion"}
+    assert first["grid"].values.shape == (80, 80, 3) and first["confusion"].sum() == 120
+    trainer.step()
+    views.update(trainer)  # not due yet: nothing recomputed
+    assert views.latest()["version"] == first["version"]
+    views.update(trainer, force=True)
+    assert views.latest()["version"] == first["version"] + 1 and views.latest()["step"] == 1
+    assert views.error is None
+
+
+def test_live_views_skip_what_a_model_cannot_do():
+    from edutorch.training import LiveViews, load_data
+
+    train, test, info = load_data({"name": "glyphs", "n_samples": 40, "size": 16})
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(256, 10))
+    trainer = Trainer(model, torch.nn.CrossEntropyLoss(), train, test)
+    views = LiveViews(train, test, info.input_shape)
+    views.update(trainer, force=True)
+    latest = views.latest()
+    assert "grid" not in latest and latest["predictions"].inputs.shape == (8, 1, 16, 16)
+    broken = Trainer(torch.nn.Linear(3, 3), torch.nn.CrossEntropyLoss(), *spiral_setup()[2:4])
+    views = LiveViews(broken.train_set, broken.test_set)
+    views.update(broken, force=True)  # the model takes 3 features, the data has 2
+    assert views.latest()["grid"] is None and views.latest()["confusion"] is None
+    assert set(views.errors) == {"grid", "neurons", "confusion matrix"}
+    assert "shapes cannot be multiplied" in views.errors["grid"]
