@@ -99,7 +99,8 @@ def test_cnn_reads_glyphs_after_one_epoch(monkeypatch):
 
 
 def test_lstm_counts_better_than_the_baseline(monkeypatch):
-    m, _ = run("05_rnn_sequence", monkeypatch, epochs=6)
+    # 8 epochs: ~0.94 here; before the 7th the count is still forming (0.6-0.9 by seed)
+    m, _ = run("05_rnn_sequence", monkeypatch, epochs=8)
     assert m["baseline"] < 0.25
     assert m["test_accuracy"] > 0.7
 
