@@ -35,8 +35,9 @@ def make_data(seed):
     from edutorch import datasets
 
     train, test = datasets.moons(n_samples=500, noise=0.15, seed=seed).split(0.2, seed=seed)
-    as_float = [ds.targets.numpy().astype(np.float32).reshape(-1, 1) for ds in (train, test)]
-    return train.data.numpy(), as_float[0], test.data.numpy(), as_float[1]
+    y_train = train.targets.numpy().astype(np.float32).reshape(-1, 1)  # BCE wants float targets
+    y_test = test.targets.numpy().astype(np.float32).reshape(-1, 1)
+    return train.data.numpy(), y_train, test.data.numpy(), y_test
 
 
 def accuracy(model, x, y):
