@@ -77,7 +77,7 @@ class Tensor:
         "__dict__",
     )  # fmt: skip
     __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
-    _view = None  # (tensor owning the memory, how to redo this view from it) for views
+    _view = None  # for views: (tensor owning the memory, how to redo the view, version in sync)
 
     def __init__(self, *args):
         # torch.Tensor(data) always makes float32; Tensor(2, 3) makes an uninitialised 2x3
@@ -428,7 +428,7 @@ class Tensor:
     def _inplace_on_view(self, op, args, kwargs):
         """An in-place op on a view changes the tensor it views: that tensor's new value is its
         old one with the view's region replaced by the op's result (torch's CopySlices)."""
-        base, redo = self._view
+        base, redo, _ = self._view
         if base.grad_fn is None and base._requires_grad:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
@@ -465,6 +465,15 @@ class Tensor:
         self._requires_grad = out._requires_grad
         if out.grad_fn is not None:
             out.grad_fn.outputs = [weakref.ref(self)]
+        if self._view is not None:
+            self._view = (*self._view[:2], self._vc[0])  # in step with its base again
+
+    def _sync_view(self):
+        """A view whose base changed in place after the view was made takes the history of the
+        view made afresh from the base (torch regenerates a view's grad_fn the same way)."""
+        base, redo, version = self._view
+        if version != self._vc[0]:
+            self._take_history(redo(base))
 
     def _set_view_of(self, src, redo):
         """Remember that this tensor shows part of ``src``'s memory and how to make it again from
@@ -472,10 +481,10 @@ class Tensor:
         if not np.may_share_memory(self._data, src._data):
             return  # reshape had to copy: not a view after all
         if src._view is None:
-            self._view = (src, redo)
+            self._view = (src, redo, self._vc[0])
         else:
-            root, first = src._view
-            self._view = (root, lambda t: redo(first(t)))
+            root, first, _ = src._view
+            self._view = (root, lambda t: redo(first(t)), self._vc[0])
 
     def _check_inplace_result(self, out):
         if out._data.shape != self._data.shape:

@@ -533,9 +533,23 @@ def clamp_a_column(T, x, w):
     return m
 
 
+def view_made_before_base_changed(T, x, w):
+    y = x * 1
+    v = y[0:2]
+    y.mul_(w)
+    return T.cat([v, v])
+
+
+def sibling_view_changed(T, x, w):
+    y = x.reshape(3, 1) * 1
+    first, last = y[0:2], y[1:]
+    last.mul_(w[:2].reshape(2, 1))
+    return T.cat([first.reshape(-1), y.reshape(-1)])
+
+
 VIEW_CASES = [
     slice_mul_, row_copy_into_buffer, setitem_on_a_view, unsqueeze_then_use_base, view_of_a_view,
-    one_element, clamp_a_column,
+    one_element, clamp_a_column, view_made_before_base_changed, sibling_view_changed,
 ]  # fmt: skip
 
 
