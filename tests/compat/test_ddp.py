@@ -30,3 +30,21 @@ def test_ddp_script_runs_on_two_processes(tmp_path):
     assert "on 2 processes" in result.stdout and "5 steps per process" in result.stdout
     state = torch.load(saved, weights_only=True)
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
+
+
+def test_the_single_process_script_runs_on_both_with_one_line_changed(tmp_path):
+    pytest.importorskip("torch")
+    source = (ROOT / "examples/ddp/train.py").read_text()
+    changed = re.sub(r"(?m)^import edutorch as torch.*$", "import torch", source)
+    assert len(changed.splitlines()) == len(source.splitlines())
+    diff = [(a, b) for a, b in zip(source.splitlines(), changed.splitlines()) if a != b]
+    assert len(diff) == 1  # the one line
+    (tmp_path / "train.py").write_text(changed)
+    shutil.copy(ROOT / "examples/ddp/spiral.py", tmp_path / "spiral.py")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for script in (ROOT / "examples/ddp/train.py", tmp_path / "train.py"):
+        result = subprocess.run([sys.executable, str(script), "--epochs", "2"], env=env,
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert re.search(r"test accuracy \d\.\d{3}", result.stdout)
+        assert "samples/s" in result.stdout

@@ -164,3 +164,23 @@ def test_a_trained_graph_saves_with_torch_save_and_reloads():
     buf.seek(0)
     whole = torch.load(buf, weights_only=False)
     assert not whole.training and list(whole.state_dict()) == list(state)
+
+
+def test_weights_load_into_the_class_the_studio_exports_for_pytorch():
+    """The graduation path: train in edutorch, to_torch + torch.save, then the exported file."""
+    from edutorch.graph import to_python
+
+    spec = sample_project("glyphs-cnn").graph
+    edutorch.manual_seed(0)
+    graph = spec.build().eval()
+    buf = io.BytesIO()
+    torch.save(to_torch(graph).state_dict(), buf)
+    namespace = {"__name__": "exported"}
+    exec(to_python(spec, pytorch=True), namespace)  # noqa: S102  (our own generated source)
+    model = namespace["Model"]()
+    buf.seek(0)
+    model.load_state_dict(torch.load(buf, weights_only=True))
+    model.eval()
+    x = np.random.default_rng(0).standard_normal((2, 1, 28, 28)).astype(np.float32)
+    np.testing.assert_allclose(model(torch.from_numpy(x)).detach().numpy(),
+                               outputs(graph, edutorch, [x]), rtol=1e-5, atol=1e-5)  # fmt: skip
