@@ -27,7 +27,7 @@ import os
 
 from ._layers import Unsupported
 
-__all__ = ["export", "Unsupported"]
+__all__ = ["export", "export_graph", "onnx_available", "Unsupported"]
 
 DEFAULT_OPSET = 17  # LayerNormalization needs 17; every maintained runtime reads it
 
@@ -68,3 +68,32 @@ def export(module, example_input, path, input_names=None, output_names=None,
     else:
         path.write(model.SerializeToString())
     return model
+
+
+def onnx_available() -> bool:
+    """Whether the onnx package is installed (export needs it; onnxruntime is only for running)."""
+    import importlib.util
+
+    return importlib.util.find_spec("onnx") is not None
+
+
+def export_graph(model, path, dynamic_batch: bool = True, opset_version=None):
+    """Export a studio ``GraphModule`` without an example input: one is made from its Input
+    blocks (a batch of one; int64 ids for those that feed an Embedding). Inputs are named by
+    their block ids, the output "output"; with ``dynamic_batch`` any batch size is accepted.
+    Returns the ``onnx.ModelProto``; raises NotImplementedError naming a block ONNX lacks.
+    """
+    from .._creation import zeros
+    from .._dtype import float32, int64
+    from ..graph.check import integer_input
+
+    spec = model.spec
+    names = list(model._inputs)
+    inputs = tuple(
+        zeros((1, *spec.node(nid).params["shape"]),
+              dtype=int64 if integer_input(spec, nid) else float32)
+        for nid in names
+    )  # fmt: skip
+    axes = {name: {0: "batch"} for name in [*names, "output"]} if dynamic_batch else None
+    return export(model, inputs, path, input_names=names, output_names=["output"],
+                  dynamic_axes=axes, opset_version=opset_version)  # fmt: skip

@@ -184,3 +184,23 @@ def test_weights_load_into_the_class_the_studio_exports_for_pytorch():
     x = np.random.default_rng(0).standard_normal((2, 1, 28, 28)).astype(np.float32)
     np.testing.assert_allclose(model(torch.from_numpy(x)).detach().numpy(),
                                outputs(graph, edutorch, [x]), rtol=1e-5, atol=1e-5)  # fmt: skip
+
+
+def test_save_for_pytorch_writes_weights_and_the_class(tmp_path):
+    from edutorch.interop import save_for_pytorch, torch_available
+
+    assert torch_available()
+    edutorch.manual_seed(0)
+    graph = sample_project("spiral-mlp").graph.build().eval()
+    written = save_for_pytorch(graph, tmp_path / "spiral.pt")
+    assert written == [tmp_path / "spiral.pt", tmp_path / "spiral.py"]
+    namespace = {"__name__": "exported"}
+    exec(written[1].read_text(), namespace)  # noqa: S102  (our own generated source)
+    model = namespace["Model"]()
+    model.load_state_dict(torch.load(written[0], weights_only=True))
+    x = np.random.default_rng(0).standard_normal((3, 2)).astype(np.float32)
+    np.testing.assert_allclose(model(torch.from_numpy(x)).detach().numpy(),
+                               outputs(graph, edutorch, [x]), rtol=1e-5, atol=1e-6)  # fmt: skip
+    plain = edutorch.nn.Sequential(edutorch.nn.Linear(2, 2))
+    assert save_for_pytorch(plain, tmp_path / "plain.pt") == [tmp_path / "plain.pt"]
+    assert list(torch.load(tmp_path / "plain.pt", weights_only=True)) == ["0.weight", "0.bias"]

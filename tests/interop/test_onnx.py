@@ -173,3 +173,22 @@ def test_custom_classes_and_bad_arguments_are_refused():
         edutorch.onnx.export(lin, edutorch.randn(1, 2), io.BytesIO(), dynamic_axes={"x": [0]})
     with pytest.raises(TypeError, match="example inputs must be tensors"):
         edutorch.onnx.export(lin, [[1.0, 2.0]], io.BytesIO())
+
+
+def test_export_graph_for_the_studio(tmp_path):
+    """The Export menu's call: no example input needed, named inputs, any batch size."""
+    from edutorch.graph import GraphSpec
+
+    spec = GraphSpec.chain(("Input", {"shape": (6,)}), ("Embedding", {"num_embeddings": 9}),
+                           ("GRU", {"hidden_size": 5, "output": "last"}),
+                           ("Linear", {"out_features": 3}), ("Output", {}))  # fmt: skip
+    edutorch.manual_seed(0)
+    graph = spec.build()
+    graph.train()
+    assert edutorch.onnx.onnx_available()
+    proto = edutorch.onnx.export_graph(graph, tmp_path / "model.onnx")
+    assert graph.training
+    assert [i.name for i in proto.graph.input] == ["input_1"]
+    assert proto.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.INT64
+    ids = np.random.default_rng(0).integers(0, 9, (4, 6)).astype(np.int64)
+    assert_close(run_onnx(str(tmp_path / "model.onnx"), [ids]), expected(graph, [ids]))
