@@ -251,15 +251,16 @@ def _connect(cls, ctx, args, raw):
 
 def _attach(ctx, args, outputs):
     """Make ``ctx`` the grad_fn of the outputs and record where each input's gradient goes."""
-    for a, n in zip(args, ctx.needs_input_grad):
-        if n and a._view is not None:
+    edges = []
+    for a, needed in zip(args, ctx.needs_input_grad):
+        if not needed:
+            edges.append(None)
+            continue
+        if a._view is not None:
             a._sync_view()  # a view whose base changed in place follows the base's history
-    ctx.edges = tuple(
-        [
-            ((a.grad_fn, a._output_nr) if a.grad_fn is not None else (a, -1)) if n else None
-            for a, n in zip(args, ctx.needs_input_grad)
-        ]
-    )
+        fn = a.grad_fn
+        edges.append((fn, a._output_nr) if fn is not None else (a, -1))  # a leaf: (itself, -1)
+    ctx.edges = edges
     refs = []
     for t in outputs:
         if isinstance(t, Tensor):
