@@ -12,13 +12,14 @@ from .colors import diverging_image
 from .previews import ImageGridView, PointsView, cache_decorations, mosaic
 
 MAX_NEURONS_SHOWN = 16
+FRAME = (190, 190, 190)
 MAX_CONFUSION_LABELS = 12
 
 
 class NeuronView(pg.GraphicsLayoutWidget):
     """Small heatmaps of each neuron's output over the input plane, one block per layer (blue
-    negative, white zero, orange positive; one colour scale per layer), as TF Playground draws
-    its hidden units."""
+    negative, white zero, orange positive; each neuron on its own scale, so a weak one still
+    shows its shape), as TF Playground draws its hidden units."""
 
     columns = 8
 
@@ -39,8 +40,9 @@ class NeuronView(pg.GraphicsLayoutWidget):
         band = res // 2 + 4  # white room above each block for the layer's name
         for g in grids.values():
             g = g[:MAX_NEURONS_SHOWN][:, ::-1]  # flip y: row 0 of the grid is the lowest y
-            tiles = (diverging_image(g) / 255.0).transpose(0, 3, 1, 2)
-            blocks.append(mosaic(tiles, min(self.columns, len(tiles)), gap=2))
+            tiles = np.stack([diverging_image(n) for n in g]).transpose(0, 3, 1, 2) / 255.0
+            frames = [FRAME] * len(tiles)  # a dead (all-zero) neuron is a white tile: frame it
+            blocks.append(mosaic(tiles, min(self.columns, len(tiles)), gap=1, borders=frames))
         width = max(b.shape[1] for b in blocks)
         parts, y = [], 0
         for b in blocks:

@@ -119,9 +119,11 @@ class CurvesView(QWidget):
         self._fit(history, tops)
 
     def _fit(self, history, tops):
-        """Fixed ranges: x the whole run, y from 0 to the largest value so far. Axes then change
-        rarely, and redrawing an axis (its tick labels) is what costs most in a frame."""
-        total = max(int(history.meta.get("total_steps", 0)), len(history), 1)
+        """Ranges in round steps: x to a little past the last step (at most the whole run), y
+        from 0 to the largest value so far. Axes then change rarely, and redrawing an axis (its
+        tick labels) is what costs most in a frame."""
+        total = int(history.meta.get("total_steps", 0)) or len(history)
+        total = max(min(total, _nice(max(len(history) * 1.1, 10))), 1)
         ranges = {"loss": (0, _nice(tops["loss"])), "accuracy": (0, 1.0),
                   "lr": (0, _nice(tops["lr"] * 1.05))}  # fmt: skip
         for name, plot in (("loss", self.loss), ("accuracy", self.acc), ("lr", self.lr)):

@@ -1,4 +1,4 @@
-"""The progress line under the training buttons: epoch, step, speed and time left."""
+"""The progress lines under the training buttons: epoch, step, speed and time left."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def _duration(seconds: float) -> str:
 
 
 def progress_text(history, epochs=None) -> str:
-    """ "epoch 3/100 · step 45/1500 · 12,345 samples/s · 0:12 left" from a History."""
+    """Two lines: "epoch 3/100 · step 45/1500", then "12,345 samples/s · 0:12 left"."""
     meta = history.meta
     total = int(meta.get("total_steps", 0))
     per_epoch = int(meta.get("steps_per_epoch", 0)) or 1
@@ -31,4 +31,4 @@ def progress_text(history, epochs=None) -> str:
             parts.append(f"{steps_per_s * batch:,.0f} samples/s")
             if total > done:
                 parts.append(f"{_duration((total - done) / steps_per_s)} left")
-    return " · ".join(parts)
+    return " · ".join(parts[:2]) + ("\n" + " · ".join(parts[2:]) if parts[2:] else "")

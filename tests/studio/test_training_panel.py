@@ -41,14 +41,17 @@ def make_panel(qtbot, project="spiral-mlp", **training):
 
 @pytest.fixture
 def panel(qtbot):
-    panel = make_panel(qtbot)
+    # many epochs: on a busy machine the GUI thread may not look before 100 epochs are done
+    panel = make_panel(qtbot, epochs=10_000)
     yield panel
     panel.shutdown()
     assert not panel.runner.is_running()
 
 
 def click(qtbot, button):
-    assert button.isEnabled(), button.text()
+    """Click as a user would: once the button is enabled (buttons follow the state at the
+    next frame, up to 33 ms after it changes)."""
+    qtbot.waitUntil(button.isEnabled, timeout=5000)
     qtbot.mouseClick(button, LEFT)
 
 
