@@ -123,9 +123,12 @@ class OutputTabs(QTabWidget):
         self.confusion = ConfusionView()
         self.images = ImageGridView()
         self.classes = None
+        self.views = {}
+        self.currentChanged.connect(lambda _: self.update_views(self.views))
 
     def set_data(self, train, test, info):
         """Choose the tabs for this data and show its points."""
+        self.views = {}  # the last data's views must not be drawn on the new data
         self.clear()
         self.classes = info.classes if info is not None else None
         points = info is not None and info.kind == "points"
@@ -141,14 +144,17 @@ class OutputTabs(QTabWidget):
             self.addTab(self.images, "Test predictions")
 
     def update_views(self, views: dict):
-        if views.get("grid") is not None:
+        """Draw the tab in sight (a hidden one is drawn when it is shown)."""
+        self.views = views
+        shown = self.currentWidget()
+        if shown is self.points and views.get("grid") is not None:
             self.points.set_grid(views["grid"])
-        if views.get("neurons"):
+        if shown is self.neurons and views.get("neurons"):
             self.neurons.set_grids(views["neurons"])
-        if views.get("confusion") is not None:
+        if shown is self.confusion and views.get("confusion") is not None:
             self.confusion.set_matrix(views["confusion"], self.classes)
         p = views.get("predictions")
-        if p is not None:
+        if shown is self.images and p is not None:
             names = self.classes or []
 
             def name(k):

@@ -101,17 +101,27 @@ class CurvesView(QWidget):
         layout.addWidget(self.readout)
         self.history = None
         self._ranges = {}
+        self._counts = None
         self.layout_widget.scene().sigMouseMoved.connect(self._hover)
 
     def update_history(self, history):
+        # dotted curves (epochs, tests) cost most to update and change once an epoch: only then
+        changed = (len(history.epochs["epoch"]), len(history.evals["step"])) != self._counts
+        self._counts = (len(history.epochs["epoch"]), len(history.evals["step"]))
+        if history is not self.history and self.history is not None and len(history) < len(
+            self.history
+        ):  # fmt: skip
+            changed = True  # a new run (reset): fewer rows, maybe equal counts
         self.history = history
         tops = {}
         for name, key in (("loss", "loss"), ("accuracy", "accuracy")):
             batch, epoch, test = self.items[name]
             parts = [_xy(history, "steps", key), _xy(history, "epochs", key),
                      _xy(history, "evals", f"test_{key}")]  # fmt: skip
-            for item, xy in zip((batch, epoch, test), parts):
-                item.setData(*xy)
+            batch.setData(*parts[0])
+            if changed:
+                epoch.setData(*parts[1])
+                test.setData(*parts[2])
             tops[name] = max((float(y.max()) for _, y in parts if len(y)), default=1.0)
         lr = _xy(history, "steps", "lr")
         self.lr_curve.setData(*lr)
