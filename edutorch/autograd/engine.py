@@ -35,6 +35,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 
 
 def _run(roots, root_grads, retain_graph, create_graph, capture):
+    tracer = STATE.tracer  # read once: a tracer is switched on or off between passes, not inside
     captured = [None] * (len(capture) if capture else 0)
     buffers: dict = {}  # node -> [grad of output 0, grad of output 1, ...]
     ready_roots = []
@@ -63,8 +64,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
                     None if g is None or edge is None else _fit_to(g, inp)
                     for edge, inp, g in zip(node.edges, node.inputs, input_grads)
                 ]
-                if STATE.tracer is not None:
-                    STATE.tracer.on_backward(node, grads, input_grads)
+                if tracer is not None:
+                    tracer.on_backward(node, grads, input_grads)
             else:
                 input_grads = (None,) * len(node.edges)
             for edge, g in zip(node.edges, input_grads):
