@@ -8,6 +8,7 @@ are rebuilt child by child under the same names, so ``state_dict`` keys stay the
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -205,6 +206,17 @@ def _split(module, name):
     return (module.get_submodule(path) if path else module), attr
 
 
+@contextlib.contextmanager
+def _same_random_stream(framework):
+    """Building layers draws their initial weights (soon overwritten) from the global random
+    stream; put it back, so that converting a model does not change what a script draws next."""
+    state = framework.get_rng_state()
+    try:
+        yield
+    finally:
+        framework.set_rng_state(state)
+
+
 def to_torch(module):
     """The same model as a ``torch.nn.Module``: same classes, options, weights, buffers
     (BatchNorm's running statistics too), ``requires_grad`` flags and train/eval mode.
@@ -217,13 +229,18 @@ def to_torch(module):
         model = edutorch.interop.to_torch(trained)
         torch.save(model.state_dict(), "model.pt")
     """
-    return _Converter(to_torch=True).module(module)
+    converter = _Converter(to_torch=True)
+    with _same_random_stream(converter.torch):
+        return converter.module(module)
 
 
 def from_torch(module):
     """The reverse of ``to_torch``: an edutorch module equal to a ``torch.nn.Module`` built from
     the same set of layers (TypeError naming the class for others)."""
-    return _Converter(to_torch=False).module(module)
+    import edutorch
+
+    with _same_random_stream(edutorch):
+        return _Converter(to_torch=False).module(module)
 
 
 def _map_tensors(obj, is_tensor, convert):

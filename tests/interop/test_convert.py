@@ -268,3 +268,17 @@ def test_edutorch_imports_without_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "needs PyTorch" in out.stdout
+
+
+def test_converting_leaves_the_random_streams_alone():
+    model = edutorch.nn.Sequential(edutorch.nn.Linear(3, 4), edutorch.nn.LSTM(4, 5))
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    theirs = to_torch(model)
+    assert torch.equal(torch.rand(3), expected)
+    edutorch.manual_seed(7)
+    expected = edutorch.rand(3)
+    edutorch.manual_seed(7)
+    from_torch(theirs)
+    assert edutorch.equal(edutorch.rand(3), expected)
