@@ -258,6 +258,7 @@ class Trainer:
                 with self._cond:
                     while self._paused and not self._stop_requested and not self._pending_steps:
                         self._state = PAUSED
+                        self._cond.notify_all()  # wake wait_until_paused()
                         self._cond.wait()
                     if self._stop_requested:
                         self._state = STOPPED
@@ -316,6 +317,14 @@ class Trainer:
         with self._cond:
             self._stop_requested = True
             self._cond.notify_all()
+
+    def wait_until_paused(self, timeout=None) -> bool:
+        """Block until ``run`` waits between batches (paused) or ends: True, or False after
+        ``timeout`` seconds. Then the weights can be read whole."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: self._run_ident is None or self._state == PAUSED, timeout
+            )
 
     def wait_until_idle(self, timeout=None) -> bool:
         """Block until no ``run`` is going (True) or ``timeout`` seconds pass (False)."""

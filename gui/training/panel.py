@@ -183,9 +183,18 @@ class TrainingPanel(QWidget):
             self._draw_history(history)
 
     def weights(self) -> dict | None:
-        """The model's weights now (a copy: a state dict of tensors)."""
+        """The model's weights now (a copy: a state dict of tensors). While training, the worker
+        is paused for the copy, so no tensor is read half-updated."""
         if self.trainer is not None:
-            return self.trainer.state_dict_copy()
+            running = self.runner.is_running() and not self.trainer.paused
+            if running:
+                self.trainer.pause()
+                self.trainer.wait_until_paused(30)
+            try:
+                return self.trainer.state_dict_copy()
+            finally:
+                if running:
+                    self.trainer.resume()
         if self.model is not None:
             return {k: v.clone() for k, v in self.model.state_dict().items()}
         return None
@@ -203,6 +212,11 @@ class TrainingPanel(QWidget):
             self.set_config(TrainingConfig.from_dict(project.training))
         if project.history:
             self.set_history(project.history)
+
+    def latest_views(self) -> dict:
+        """The newest live views ({"grid", "neurons", "confusion", "predictions", "step"}): the
+        window can put ``neurons`` (keyed by module name = canvas node id) on its nodes."""
+        return self.views.latest() if self.views is not None else {}
 
     def state(self) -> str:
         """The state now (``trainingStateChanged`` reports it at the next frame)."""

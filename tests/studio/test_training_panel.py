@@ -294,3 +294,15 @@ def test_project_round_trip(panel, qtbot, tmp_path):
     for k, v in other.weights().items():
         np.testing.assert_array_equal(v.numpy(), panel.weights()[k].numpy())
     assert other.trainer.evaluate() == panel.trainer.evaluate()
+
+
+def test_weights_while_training_are_read_between_batches(panel, qtbot):
+    click(qtbot, panel.play_button)
+    qtbot.waitUntil(lambda: steps(panel) >= 10, timeout=WAIT_MS)
+    w = panel.weights()
+    assert panel.trainer.paused is False  # the pause for the copy was undone
+    qtbot.waitUntil(lambda: steps(panel) >= 30, timeout=WAIT_MS)
+    assert set(w) == set(panel.trainer.model.state_dict())
+    views = panel.latest_views()
+    assert set(views["neurons"]) == {"relu_1", "relu_2", "linear_3"}
+    click(qtbot, panel.stop_button)

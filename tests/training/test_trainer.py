@@ -200,3 +200,17 @@ def test_reduce_on_plateau_and_loss_override():
     assert isinstance(trainer.loss_fn, torch.nn.NLLLoss)
     trainer.run()
     assert trainer.history.epochs["test_accuracy"][-1] > 0.3
+
+
+def test_wait_until_paused():
+    trainer = Trainer(*spiral_setup(epochs=1000))
+    assert trainer.wait_until_paused(0.1)  # no run at all: nothing to wait for
+    thread = _start(trainer)
+    _wait(lambda: trainer.step_count > 3)
+    trainer.pause()
+    assert trainer.wait_until_paused(5) and trainer.state == "paused"
+    at = trainer.step_count
+    time.sleep(0.02)
+    assert trainer.step_count == at
+    trainer.stop()
+    thread.join(5)
