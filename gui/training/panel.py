@@ -72,6 +72,7 @@ class TrainingPanel(QWidget):
         self.timer.timeout.connect(self._tick)
         self._build()
         self._watched_window = None
+        self._window_closing = False
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -419,10 +420,18 @@ class TrainingPanel(QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and obj is self.curves.layout_widget.viewport():
             self.paints += 1
-        elif (obj is self._watched_window and event.type() == QEvent.Type.Hide
-              and not event.spontaneous()):  # fmt: skip
-            self.shutdown()  # the window closes (or is hidden on purpose): end training
+        elif obj is self._watched_window and event.type() == QEvent.Type.Close:
+            # the window may still refuse (unsaved changes): act on the hide that follows
+            self._window_closing = True
+            QTimer.singleShot(0, self._close_settled)
+        elif obj is self._watched_window and event.type() == QEvent.Type.Hide:
+            if self._window_closing:
+                self.shutdown()  # the window really closes: end training before it goes
         return False
+
+    @Slot()
+    def _close_settled(self):
+        self._window_closing = False
 
     def showEvent(self, event):
         window = self.window()

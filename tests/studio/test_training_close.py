@@ -105,3 +105,24 @@ def test_about_to_quit_stops_training(qtbot, qapp):
     start(qtbot, panel)
     qapp.aboutToQuit.emit()  # what QApplication.quit() sends before the event loop ends
     assert not panel.runner.is_running()
+
+
+def test_a_window_that_refuses_to_close_keeps_training(qtbot):
+    class Stubborn(QMainWindow):
+        def closeEvent(self, event):
+            event.ignore()  # as when the user cancels "save changes?"
+
+    window = Stubborn()
+    qtbot.addWidget(window)
+    panel = spiral_panel()
+    window.setCentralWidget(panel)
+    window.show()
+    qtbot.waitExposed(window)
+    start(qtbot, panel)
+    window.close()
+    assert window.isVisible() and panel.runner.is_running()
+    at = panel.trainer.step_count
+    qtbot.waitUntil(lambda: panel.trainer.step_count > at + 5, timeout=WAIT_MS)
+    window.hide()  # hiding without closing (e.g. re-docking a panel) does not stop it either
+    assert panel.runner.is_running()
+    panel.shutdown()
