@@ -320,9 +320,12 @@ def max_pool_forward(x, kernel, stride, padding, dilation, ceil_mode):
         np.maximum(best, buf[w], out=best)  # branch-free, unlike a masked "where" update
     # which offset won: the first whose value equals the max (uint8 arithmetic, no branches)
     K = len(windows)
-    kid = np.full(best.shape, K, dtype=np.uint8 if K < 255 else np.int64)
+    small = K < 255
+    kid = np.full(best.shape, K, dtype=np.uint8 if small else np.int64)
     for i in range(K - 1, -1, -1):
-        hit = np.equal(buf[windows[i]], best).astype(kid.dtype)
+        hit = np.equal(buf[windows[i]], best).view(np.uint8)  # bools are 0/1 bytes: no copy
+        if not small:
+            hit = hit.astype(np.int64)
         np.minimum(kid, K - hit * (K - i), out=kid)  # hit -> i, miss -> K
     if floating and (kid == K).any():  # NaN maxima equal nothing: the last NaN in the window wins
         for i, w in enumerate(windows):
@@ -364,13 +367,13 @@ def max_pool_backward(grad, indices, input_shape, overlapping):
     """
     n, c = input_shape[:2]
     plane = math.prod(input_shape[2:])
-    idx = indices.reshape(n * c, -1)
+    # flat position of each winner in the whole (N*C*plane) input
+    flat = indices.reshape(n * c, -1) + (np.arange(n * c, dtype=np.int64) * plane)[:, None]
     if not overlapping:
-        gx = np.zeros((n * c, plane), dtype=grad.dtype)
-        np.put_along_axis(gx, idx, grad.reshape(n * c, -1), axis=1)
+        gx = np.zeros(n * c * plane, dtype=grad.dtype)
+        gx[flat.ravel()] = grad.ravel()
         return gx.reshape(input_shape)
-    flat = (idx + (np.arange(n * c, dtype=np.int64) * plane)[:, None]).ravel()
-    gx = np.bincount(flat, weights=grad.ravel(), minlength=n * c * plane)
+    gx = np.bincount(flat.ravel(), weights=grad.ravel(), minlength=n * c * plane)
     return gx.astype(grad.dtype).reshape(input_shape)
 
 
