@@ -32,6 +32,7 @@ def test_ddp_script_runs_on_two_processes(tmp_path):
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"]
 
 
+@pytest.mark.slow
 def test_the_single_process_script_runs_on_both_with_one_line_changed(tmp_path):
     pytest.importorskip("torch")
     source = (ROOT / "examples/ddp/train.py").read_text()

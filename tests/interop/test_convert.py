@@ -100,30 +100,20 @@ def _clone(module):
     return copy.deepcopy(module)
 
 
+@pytest.mark.parametrize("direction", ["to_torch", "from_torch"])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_to_torch_computes_the_same_function(name):
+def test_the_converted_layer_computes_the_same_function(name, direction):
+    src, dst, convert = (edutorch, torch, to_torch) if direction == "to_torch" else (
+        torch, edutorch, from_torch)  # fmt: skip
     build, inputs = CASES[name]
-    edutorch.manual_seed(0)
-    ours = build(edutorch.nn)
-    theirs = to_torch(ours)
-    assert type(theirs) is getattr(torch.nn, type(ours).__name__)
-    assert_same_state(ours, theirs, exact=True)
+    src.manual_seed(0)
+    original = build(src.nn)
+    converted = convert(original)
+    assert type(converted) is getattr(dst.nn, type(original).__name__)
+    assert_same_state(original, converted, exact=True)
     arrays = inputs(np.random.default_rng(0))
-    check_same_function(ours, edutorch, theirs, torch, arrays, train=False)
-    if name not in TRAIN_RANDOM:
-        check_same_function(ours, edutorch, theirs, torch, arrays, train=True)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_from_torch_computes_the_same_function(name):
-    build, inputs = CASES[name]
-    torch.manual_seed(0)
-    theirs = build(torch.nn)
-    ours = from_torch(theirs)
-    assert type(ours) is getattr(edutorch.nn, type(theirs).__name__)
-    assert_same_state(theirs, ours, exact=True)
-    arrays = inputs(np.random.default_rng(0))
-    check_same_function(theirs, torch, ours, edutorch, arrays, train=False)
+    for train in (False,) if name in TRAIN_RANDOM else (False, True):
+        check_same_function(original, src, converted, dst, arrays, train)
 
 
 @pytest.mark.parametrize("name", sorted(CASES) + sorted(STATE_ONLY))
