@@ -165,7 +165,12 @@ class TrainingPanel(QWidget):
         """Show these settings (a TrainingConfig or its dict); they apply from the next run."""
         if isinstance(config, dict):
             config = TrainingConfig.from_dict(config)
-        self.settings.set_config(config)
+        # settings from a project: its seed must not redraw the weights that came with it
+        self.settings.blockSignals(True)
+        try:
+            self.settings.set_config(config)
+        finally:
+            self.settings.blockSignals(False)
         if self.trainer is not None and self.trainer.step_count == 0:
             self._rebuild()
 

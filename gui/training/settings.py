@@ -91,7 +91,7 @@ class SettingsForm(QWidget):
         )
 
     def set_config(self, config: TrainingConfig):
-        self.blockSignals(True)  # one `changed` at the end, not one per widget
+        was_blocked = self.blockSignals(True)  # one `changed` at the end, not one per widget
         try:
             self.optimizer.setCurrentText(config.optimizer)
             self._rebuild_hyper(config.optimizer_args)
@@ -105,8 +105,8 @@ class SettingsForm(QWidget):
             self.seed.setValue(config.seed)
             self.eval_every.setValue(config.eval_every)
         finally:
-            self.blockSignals(False)
-        self.changed.emit()
+            self.blockSignals(was_blocked)
+        self.changed.emit()  # (nothing is sent while a caller keeps the signals blocked)
 
     # ------------------------------------------------------------------ dynamic rows
     def _replace_rows(self, rows: dict, at: int, new: dict):

@@ -282,6 +282,7 @@ def test_project_round_trip(panel, qtbot, tmp_path):
     click(qtbot, panel.stop_button)
     project = sample_project("spiral-mlp")
     panel.save_to(project)
+    project.training["seed"] = 3  # a seed other than the new panel's must keep the weights
     save_project(project, tmp_path / "trained.etproj")
     loaded = load_project(tmp_path / "trained.etproj")
     other = TrainingPanel()
@@ -289,7 +290,7 @@ def test_project_round_trip(panel, qtbot, tmp_path):
     other.set_model(loaded.model())  # the trained weights
     other.set_data(*load_data(loaded.dataset))
     other.load_from(loaded)
-    assert other.config() == panel.config()
+    assert other.config().seed == 3 and other.config().lr == panel.config().lr
     assert other.history().steps["loss"] == panel.history().steps["loss"]
     for k, v in other.weights().items():
         np.testing.assert_array_equal(v.numpy(), panel.weights()[k].numpy())
