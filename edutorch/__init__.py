@@ -8,9 +8,37 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import _dtype
+from . import _dtype, autograd
+from ._creation import (
+    arange,
+    as_tensor,
+    bernoulli,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    multinomial,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)  # fmt: skip
 from ._dtype import (
     bool_ as bool,  # noqa: A001  (torch.bool)
+)
+from ._dtype import (
     dtype,
     float16,
     float32,
@@ -25,16 +53,18 @@ from ._dtype import (
     uint8,
 )
 from ._tensor import Size, Tensor, device
-from ._creation import (
-    arange, as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like, linspace,
-    logspace, multinomial, normal, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-    randperm, tensor, zeros, zeros_like,
-)  # fmt: skip
-from .ops import *  # noqa: F403  (the functional ops: add, matmul, sum, cat, ...)
-from .ops import max, min, sum, abs, round, all, any, pow  # noqa: A004  (shadow builtins as torch does)
-from . import autograd
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .ops import *  # noqa: F403  (the functional ops: add, matmul, sum, cat, ...)
+from .ops import abs, all, any, max, min, pow, round, sum  # noqa: A004  (shadow builtins as torch does)
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .serialization import load, save
 
 float = float32  # noqa: A001
@@ -111,6 +141,11 @@ def get_num_threads():
     return os.cpu_count() or 1
 
 
-from . import nn, optim, utils  # noqa: E402  (they need the Tensor API above)
-from . import datasets, transforms  # noqa: E402  (datasets need utils.data)
-from . import onnx  # noqa: E402  (torch.onnx.export's twin; the onnx package loads on use)
+from . import (  # noqa: E402  (they need the Tensor API above)  # noqa: E402  (datasets need utils.data)
+    datasets,
+    nn,
+    onnx,  # noqa: E402  (torch.onnx.export's twin; the onnx package loads on use)
+    optim,
+    transforms,
+    utils,
+)

@@ -49,7 +49,11 @@ def _to_array(data):
     if isinstance(data, Tensor):
         return data._data
     if isinstance(data, (list, tuple)):
-        return np.array([_to_array(x) for x in data]) if any(isinstance(x, Tensor) for x in data) else data
+        return (
+            np.array([_to_array(x) for x in data])
+            if any(isinstance(x, Tensor) for x in data)
+            else data
+        )
     return data
 
 
@@ -70,7 +74,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     except TypeError as e:
         raise TypeError(f"Could not infer dtype of {type(data).__name__}: {e}") from None
     except ValueError as e:
-        raise ValueError(f"expected sequence of equal-length lists to make a tensor ({e})") from None
+        raise ValueError(
+            f"expected sequence of equal-length lists to make a tensor ({e})"
+        ) from None
     return _finish(arr, d, requires_grad, device)
 
 
@@ -97,7 +103,9 @@ def _size(size):
         size = tuple(size[0])
     for s in size:
         if not isinstance(s, (int, np.integer)):
-            raise TypeError(f"expected a sequence of integers as size, but got an element of type {type(s).__name__}")
+            raise TypeError(
+                f"expected a sequence of integers as size, but got an element of type {type(s).__name__}"
+            )
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")
     return tuple(int(s) for s in size)
@@ -144,7 +152,9 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return full(
+        tuple(input.shape), fill_value, dtype=dtype or input.dtype, requires_grad=requires_grad
+    )
 
 
 def rand_like(input, dtype=None, requires_grad=False, generator=None):
@@ -195,7 +205,9 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples from the standard normal distribution N(0, 1)."""
     d = _dtype_or_default(dtype)
-    return _finish(_gen(generator).standard_normal(_size(size)).astype(d.np), d, requires_grad, device)
+    return _finish(
+        _gen(generator).standard_normal(_size(size)).astype(d.np), d, requires_grad, device
+    )
 
 
 def randint(low=0, high=None, size=None, generator=None, dtype=None, device=None,

@@ -76,9 +76,7 @@ def _body(x, indent, summarize, fmt, width):
     rows = range(x.shape[0])
     if summarize and x.shape[0] > 2 * _EDGE:
         rows = [*range(_EDGE), None, *range(x.shape[0] - _EDGE, x.shape[0])]
-    parts = [
-        "..." if i is None else _body(x[i], indent + 1, summarize, fmt, width) for i in rows
-    ]
+    parts = ["..." if i is None else _body(x[i], indent + 1, summarize, fmt, width) for i in rows]
     return "[" + ("," + "\n" * (x.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
 
 

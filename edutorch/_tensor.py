@@ -244,9 +244,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous"
-            )
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data)
 
     def __float__(self):
@@ -408,8 +406,7 @@ class Tensor:
         the change in its graph too.
         """
         tracking = STATE.grad_enabled and (
-            self._requires_grad
-            or any(isinstance(a, Tensor) and a._requires_grad for a in args)
+            self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args)
         )
         if not tracking:
             self._write(op(self, *args, **kwargs))
@@ -581,8 +578,10 @@ class Tensor:
 
         if low is None:
             x = self._data
-            top = 2 ** (np.finfo(x.dtype).nmant + 1) if x.dtype.kind == "f" else (
-                1 if x.dtype == np.bool_ else np.iinfo(x.dtype).max
+            top = (
+                2 ** (np.finfo(x.dtype).nmant + 1)
+                if x.dtype.kind == "f"
+                else (1 if x.dtype == np.bool_ else np.iinfo(x.dtype).max)
             )
             low, high = 0, top + (1 if x.dtype.kind == "f" else 0)
         elif high is None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import run_backward
 from .function import Function, Node
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .hooks import RemovableHandle
 
 __all__ = [
@@ -35,7 +34,7 @@ def _root_grads(outputs, grad_outputs, op):
     grads = _as_list(grad_outputs) or [None] * len(outputs)
     if len(grads) != len(outputs):
         raise RuntimeError(
-            f"grad can be implicitly created only for scalar outputs"
+            "grad can be implicitly created only for scalar outputs"
             if grad_outputs is None
             else f"{op}: got {len(grads)} gradients for {len(outputs)} outputs"
         )
@@ -76,15 +75,24 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     run_backward(outputs, grads, retain_graph, create_graph)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """Return d(outputs)/d(inputs) as a tuple, without touching any ``.grad``."""
     outputs = _as_list(outputs)
     single = not isinstance(inputs, (list, tuple))
     inputs = _as_list(inputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _root_grads(outputs, grad_outputs, "grad")
     if retain_graph is None:
         retain_graph = create_graph

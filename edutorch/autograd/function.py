@@ -152,11 +152,15 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the backward function for custom autograd.Function."
+        )
 
     @classmethod
     def op_name(cls) -> str:
@@ -225,7 +229,9 @@ def _unwrap_outputs(raw):
         return raw
     if isinstance(raw, tuple):
         return tuple(raw)
-    raise TypeError(f"autograd.Function forward must return a Tensor or a tuple of Tensors, got {type(raw).__name__}")
+    raise TypeError(
+        f"autograd.Function forward must return a Tensor or a tuple of Tensors, got {type(raw).__name__}"
+    )
 
 
 Tensor = None  # set by edutorch._tensor once the class exists (avoids a circular import)
@@ -310,4 +316,3 @@ def _edge(t):
     if t.grad_fn is not None:
         return (t.grad_fn, t._output_nr)
     return (t, -1)
-

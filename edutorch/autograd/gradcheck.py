@@ -16,7 +16,9 @@ def _as_tuple(x):
 def _outputs(fn, inputs):
     from .._tensor import Tensor
 
-    return [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor) and o.dtype.is_floating_point]
+    return [
+        o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor) and o.dtype.is_floating_point
+    ]
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **_ignored):
@@ -29,7 +31,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     from . import grad as autograd_grad
 
     inputs = _as_tuple(inputs)
-    diff_inputs = [(i, t) for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    diff_inputs = [
+        (i, t) for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad
+    ]
     if not diff_inputs:
         raise ValueError("gradcheck expects at least one input tensor to require gradient")
     for i, t in diff_inputs:

@@ -71,7 +71,9 @@ class Copy(Op):
 
 def _check_tensor(x, op, name="input"):
     if not isinstance(x, Tensor):
-        raise TypeError(f"{op}(): argument '{name}' (position 1) must be Tensor, not {type(x).__name__}")
+        raise TypeError(
+            f"{op}(): argument '{name}' (position 1) must be Tensor, not {type(x).__name__}"
+        )
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -307,11 +309,15 @@ def equal(input, other) -> bool:
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-    return builtins.bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return builtins.bool(
+        np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return Tensor._make(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._make(
+        np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
 
 
 def any(input, dim=None, keepdim=False):
@@ -328,7 +334,9 @@ def nonzero(input, as_tuple=False):
     idx = np.nonzero(input._data)
     if as_tuple:
         return tuple(Tensor._make(i.astype(np.int64)) for i in idx)
-    return Tensor._make(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((1, 0), np.int64))
+    return Tensor._make(
+        np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((1, 0), np.int64)
+    )
 
 
 def count_nonzero(input, dim=None):
@@ -366,11 +374,15 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return var(input, dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
+    return var(input, dim, unbiased, keepdim, correction=correction), input.mean(
+        dim, keepdim=keepdim
+    )
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    return std(input, dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim=keepdim)
+    return std(input, dim, unbiased, keepdim, correction=correction), input.mean(
+        dim, keepdim=keepdim
+    )
 
 
 class _MaxMinResult(tuple):
@@ -417,8 +429,10 @@ def _arg(fn, input, dim, keepdim, name):
     if x.dtype == np.bool_:
         raise RuntimeError(f"{name}(): does not support bool input")
     if x.size == 0 and (dim is None or x.ndim == 0 or x.shape[norm_dim(dim, x.ndim, name)] == 0):
-        where = "to be specified for input.numel() == 0." if dim is None else (
-            f"{norm_dim(dim, x.ndim, name)} to have non-zero size."
+        where = (
+            "to be specified for input.numel() == 0."
+            if dim is None
+            else (f"{norm_dim(dim, x.ndim, name)} to have non-zero size.")
         )
         raise IndexError(f"{name}(): Expected reduction dim {where}")
     if dim is None:
@@ -492,7 +506,6 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
 def reshape(input, *shape):
     """``reshape(x, (2, 3))`` or ``x.reshape(2, 3)``: same elements, new shape (-1 is inferred)."""
     return shape_mod.Reshape.apply(input, _shape_arg(shape))
-
 
 
 def _shape_arg(shape):

@@ -23,7 +23,11 @@ def _key_part(k):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         return k._data
     if isinstance(k, list):
-        return np.asarray([_key_part(i) for i in k]) if k and isinstance(k[0], Tensor) else np.asarray(k)
+        return (
+            np.asarray([_key_part(i) for i in k])
+            if k and isinstance(k[0], Tensor)
+            else np.asarray(k)
+        )
     if isinstance(k, (bool, np.bool_)):
         return np.bool_(k)
     if isinstance(k, float):
@@ -34,7 +38,10 @@ def _key_part(k):
 def _is_basic(key):
     """Basic indexing (ints, slices, None, ...) gives a view and never repeats an element."""
     parts = key if isinstance(key, tuple) else (key,)
-    return all(isinstance(p, (int, slice, type(None), type(Ellipsis))) and not isinstance(p, bool) for p in parts)
+    return all(
+        isinstance(p, (int, slice, type(None), type(Ellipsis))) and not isinstance(p, bool)
+        for p in parts
+    )
 
 
 def _index(x, key, shape_for_error):

@@ -21,7 +21,9 @@ def _mismatch_error(sa, sb):
         )
     m1 = (1, sa[0]) if len(sa) == 1 else (int(np.prod(sa[:-1])), sa[-1])  # torch folds batches
     m2 = (sb[0], 1) if len(sb) == 1 else sb[-2:]
-    return RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(m1)} and {_shape_str(m2)})")
+    return RuntimeError(
+        f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(m1)} and {_shape_str(m2)})"
+    )
 
 
 def _check_operands(a, b, op):

@@ -52,7 +52,9 @@ def install(Tensor):
     Tensor.abs_ = lambda self: self._inplace(F.abs)
     Tensor.clamp_min_ = lambda self, m: self._inplace(F.clamp_min, m)
     Tensor.clamp_max_ = lambda self, m: self._inplace(F.clamp_max, m)
-    Tensor.scatter_add_ = lambda self, dim, index, src: self._inplace(F.scatter_add, dim, index, src)
+    Tensor.scatter_add_ = lambda self, dim, index, src: self._inplace(
+        F.scatter_add, dim, index, src
+    )
     Tensor.squeeze_ = lambda self, dim=None: self._inplace(F.squeeze, dim)
     Tensor.unsqueeze_ = lambda self, dim: self._inplace(F.unsqueeze, dim)
 

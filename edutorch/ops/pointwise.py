@@ -131,10 +131,14 @@ def _rounded_div(a, b, mode):
         x = _binary(np.true_divide, a, b, "div", to_float=True)
         out = np.trunc(x)
         ints = [t for t in (a, b) if isinstance(t, Tensor)]
-        if all(t._data.dtype.kind in "iub" for t in ints) and not any(isinstance(t, float) for t in (a, b)):
+        if all(t._data.dtype.kind in "iub" for t in ints) and not any(
+            isinstance(t, float) for t in (a, b)
+        ):
             return out.astype(np.result_type(*[t._data for t in ints]))
         return out
-    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{mode}'")
+    raise RuntimeError(
+        f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{mode}'"
+    )
 
 
 class FloorDivide(Op):
@@ -190,9 +194,15 @@ class Pow(Op):
         need_a, need_b = ctx.needs_input_grad[:2]
         ga = gb = None
         if need_a:
-            ga = grad * b * a ** (b - 1) if not (isinstance(b, (int, float)) and b == 0) else grad * 0
+            ga = (
+                grad * b * a ** (b - 1)
+                if not (isinstance(b, (int, float)) and b == 0)
+                else grad * 0
+            )
         if need_b:
-            a_t = a if isinstance(a, Tensor) else Tensor._make(np.asarray(a, dtype=grad._data.dtype))
+            a_t = (
+                a if isinstance(a, Tensor) else Tensor._make(np.asarray(a, dtype=grad._data.dtype))
+            )
             # where a = 0 the derivative in b is taken as 0 (torch's convention, avoids 0·log 0 = nan)
             gb = grad * a_t**b * a_t.log().masked_fill(a_t == 0, 0.0)
         return ga, gb
@@ -236,7 +246,9 @@ class _Unary(Op):
     @classmethod
     def apply(cls, a):
         if not isinstance(a, Tensor):
-            raise TypeError(f"{cls.op_name()}(): argument 'input' must be Tensor, not {type(a).__name__}")
+            raise TypeError(
+                f"{cls.op_name()}(): argument 'input' must be Tensor, not {type(a).__name__}"
+            )
         out = super().apply(a)
         node = out.grad_fn
         if node is not None and node.fn is cls and "y" in cls.saves:
@@ -419,7 +431,12 @@ class Clamp(Op):
         x = a._data
         lo_v = lo._data if isinstance(lo, Tensor) else lo
         hi_v = hi._data if isinstance(hi, Tensor) else hi
-        if isinstance(lo_v, float) and x.dtype.kind != "f" or isinstance(hi_v, float) and x.dtype.kind != "f":
+        if (
+            isinstance(lo_v, float)
+            and x.dtype.kind != "f"
+            or isinstance(hi_v, float)
+            and x.dtype.kind != "f"
+        ):
             x = x.astype(np.float32)
         out = x
         try:

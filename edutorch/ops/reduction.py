@@ -75,7 +75,9 @@ class Mean(Op):
         ctx.axes = norm_dims(dim, x.ndim, "mean")
         ctx.shape, ctx.keepdim = x.shape, keepdim
         ctx.count = int(np.prod([x.shape[i] for i in ctx.axes])) if ctx.axes else 1
-        return np.asarray(np.mean(x, axis=ctx.axes, keepdims=keepdim, dtype=dtype.np if dtype else None))
+        return np.asarray(
+            np.mean(x, axis=ctx.axes, keepdims=keepdim, dtype=dtype.np if dtype else None)
+        )
 
     @staticmethod
     def backward(ctx, grad):

@@ -205,7 +205,9 @@ class Cat(Op):
         dt = result_type(*tensors).np
         ctx.axis = axis
         ctx.sizes = [x.shape[axis] if x.ndim == ref.ndim else 0 for x in arrays]
-        return np.concatenate([x for x in arrays if x.ndim == ref.ndim], axis=axis).astype(dt, copy=False)
+        return np.concatenate([x for x in arrays if x.ndim == ref.ndim], axis=axis).astype(
+            dt, copy=False
+        )
 
     @staticmethod
     def backward(ctx, grad):
