@@ -248,16 +248,18 @@ def test_optimizer_state_moves_and_training_continues_the_same():
     assert_same_state(model, t_model)
 
 
-def test_edutorch_imports_without_torch():
+def test_edutorch_imports_without_torch_and_onnx():
     code = (
-        "import sys; sys.modules['torch'] = None\n"
-        "import edutorch, edutorch.interop, edutorch.onnx\n"
+        "import sys; sys.modules['torch'] = sys.modules['onnx'] = None\n"
+        "import edutorch, edutorch.interop\n"
         "m = edutorch.nn.Linear(2, 2)\n"
-        "try:\n    edutorch.interop.to_torch(m)\nexcept ImportError as e:\n    print(e)\n"
+        "for f in (lambda: edutorch.interop.to_torch(m),\n"
+        "          lambda: edutorch.onnx.export(m, edutorch.randn(1, 2), 'm.onnx')):\n"
+        "    try:\n        f()\n    except ImportError as e:\n        print(e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert "needs PyTorch" in out.stdout
+    assert "needs PyTorch" in out.stdout and "needs the onnx package" in out.stdout
 
 
 def test_converting_leaves_the_random_streams_alone():

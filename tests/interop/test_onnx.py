@@ -68,8 +68,9 @@ def train_a_little(module, arrays):
             module(*[edutorch.from_numpy(a * (k + 1) + k) for a in arrays])
 
 
+@pytest.mark.parametrize("opset", [17, 21])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_every_layer_case_exports_or_is_refused_by_name(name):
+def test_every_layer_case_exports_or_is_refused_by_name(name, opset):
     build, inputs = CASES[name]
     edutorch.manual_seed(0)
     module = build(edutorch.nn)
@@ -77,12 +78,13 @@ def test_every_layer_case_exports_or_is_refused_by_name(name):
     if name in REFUSED:
         with pytest.raises(NotImplementedError, match=REFUSED[name]):
             edutorch.onnx.export(module, tuple(edutorch.from_numpy(a) for a in arrays),
-                                 io.BytesIO())  # fmt: skip
+                                 io.BytesIO(), opset_version=opset)  # fmt: skip
         return
     if "BatchNorm" in name or name == "Sequential-nested":
         train_a_little(module, arrays)
     model = edutorch.onnx.export(module, tuple(edutorch.from_numpy(a) for a in arrays),
-                                 io.BytesIO())  # fmt: skip
+                                 io.BytesIO(), opset_version=opset)  # fmt: skip
+    assert model.opset_import[0].version == opset
     onnx.checker.check_model(model, full_check=True)
     assert_close(run_onnx(model, arrays), expected(module, arrays))
 
