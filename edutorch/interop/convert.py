@@ -37,7 +37,7 @@ class _Converter:
     def __init__(self, to_torch: bool):
         import edutorch
 
-        self.torch = _torch()
+        self.torch, self.edutorch = _torch(), edutorch
         self.to_torch = to_torch
         self.src_nn, self.dst_nn = (
             (edutorch.nn, self.torch.nn) if to_torch else (self.torch.nn, edutorch.nn)
@@ -53,11 +53,9 @@ class _Converter:
             return None
         if self.to_torch:
             return self.torch.from_numpy(np.array(t.detach().numpy(), copy=True))
-        import edutorch
-
         if t.dtype == self.torch.bfloat16:
             raise TypeError("edutorch has no bfloat16: convert the torch tensor with .float()")
-        return edutorch.from_numpy(t.detach().cpu().numpy().copy())
+        return self.edutorch.from_numpy(t.detach().cpu().numpy().copy())
 
     def parameter(self, p):
         if id(p) not in self.memo:
@@ -68,7 +66,7 @@ class _Converter:
     def _restore(self, new):
         """Rewrite the values of converted parameters that ``new``'s constructor was handed (in
         converted sub-layers) and re-initialised: torch's Transformer does so to its encoder."""
-        dst = self.torch if self.to_torch else __import__("edutorch")
+        dst = self.torch if self.to_torch else self.edutorch
         with dst.no_grad():
             for p in new.parameters():
                 if id(p) in self.sources:
