@@ -122,7 +122,7 @@ class _Cuda:
         return 0
 
     @staticmethod
-    def manual_seed(seed):
+    def manual_seed(_seed):
         pass
 
     manual_seed_all = manual_seed

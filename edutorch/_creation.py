@@ -63,7 +63,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         import warnings
 
         warnings.warn(
-            "To copy construct from a tensor, it is recommended to use sourceTensor.clone().detach() "
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.clone().detach() "
             "or sourceTensor.clone().detach().requires_grad_(True), rather than "
             "edutorch.tensor(sourceTensor).",
             stacklevel=2,
@@ -104,7 +105,8 @@ def _size(size):
     for s in size:
         if not isinstance(s, (int, np.integer)):
             raise TypeError(
-                f"expected a sequence of integers as size, but got an element of type {type(s).__name__}"
+                "expected a sequence of integers as size, but got an element of type "
+                f"{type(s).__name__}"
             )
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(size)}")

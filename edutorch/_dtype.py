@@ -1,4 +1,4 @@
-"""dtypes as torch names them, each a thin wrapper around a numpy dtype, and torch's promotion rules."""
+"""dtypes as torch names them, each a thin wrapper around a numpy dtype; torch's promotion rules."""
 
 from __future__ import annotations
 

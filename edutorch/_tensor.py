@@ -225,7 +225,8 @@ class Tensor:
     def numpy(self, force=False):
         if self._requires_grad and not force:
             raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
             )
         return self._data
 
@@ -365,7 +366,7 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new grad."""
         from .autograd.hooks import RemovableHandle
 
         if not self._requires_grad:

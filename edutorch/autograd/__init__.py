@@ -88,9 +88,8 @@ def grad(
 ):
     """Return d(outputs)/d(inputs) as a tuple, without touching any ``.grad``."""
     outputs = _as_list(outputs)
-    single = not isinstance(inputs, (list, tuple))
     inputs = _as_list(inputs)
-    for i, t in enumerate(inputs):
+    for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _root_grads(outputs, grad_outputs, "grad")

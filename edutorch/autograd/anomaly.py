@@ -42,7 +42,8 @@ def check_gradients(node, grads):
             kind = "nan" if np.isnan(g._data).any() else "inf"
             raise RuntimeError(
                 f"Function '{node.name()}' returned {kind} values in its {i}th output.\n"
-                f"The forward op '{node.op}' that produced it was created at:\n{describe(node.location)}"
+                f"The forward op '{node.op}' that produced it was created at:\n"
+                f"{describe(node.location)}"
             )
 
 

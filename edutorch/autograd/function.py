@@ -1,4 +1,4 @@
-"""Graph nodes and ``Function``: every differentiable op, built in or user-written, goes through here.
+"""Graph nodes and ``Function``: every differentiable op, built-in or user-written, passes here.
 
 Calling an op runs its ``forward`` now and, when a gradient may be needed, leaves behind a
 ``Node`` (the ``ctx`` that forward saw) as the output's ``grad_fn``. The node remembers its
@@ -22,9 +22,10 @@ _sequence = itertools.count()  # creation order: the engine runs newest nodes fi
 class Node:
     """The backward half of one op call; also the ``ctx`` its ``forward``/``backward`` receive.
 
-    Attributes a debugger can read: ``op`` (name), ``inputs`` (the op's arguments), ``saved_tensors``,
-    ``outputs`` (weak references), ``edges`` (where gradients go), ``location`` (user code that made
-    it; filled only while a tracer or anomaly detection is on, so normal runs pay nothing).
+    Attributes a debugger can read: ``op`` (name), ``inputs`` (the op's arguments),
+    ``saved_tensors``, ``outputs`` (weak references), ``edges`` (where gradients go), ``location``
+    (user code that made it; filled only while a tracer or anomaly detection is on, so normal runs
+    pay nothing).
     """
 
     __slots__ = (
@@ -75,15 +76,16 @@ class Node:
             if t is not None and t._vc[0] != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{t.dtype.name} tensor of shape {list(t.shape)}], which is "
-                    f"used by {self.name()}, is at version {t._vc[0]}; expected version {version} "
+                    f"inplace operation: [{t.dtype.name} tensor of shape {list(t.shape)}], "
+                    f"which is used by {self.name()}, is at version {t._vc[0]}; "
+                    f"expected version {version} "
                     "instead. Hint: clone() the tensor before changing it in place, or avoid the "
                     "in-place op."
                 )
         return self._saved
 
     def release(self):
-        """Drop saved tensors after backward (unless retain_graph): frees memory, forbids a rerun."""
+        """Drop saved tensors after backward (unless retain_graph): frees memory, bars a rerun."""
         if self._saved:
             self._saved = ()
             self._freed = True
@@ -98,7 +100,7 @@ class Node:
 
     @property
     def next_functions(self):
-        """((node, output_nr), ...) per input, as torch shows them; leaves appear as AccumulateGrad."""
+        """((node, output_nr), ...) per input, as in torch; leaves appear as AccumulateGrad."""
         out = []
         for edge in self.edges:
             if edge is None:
@@ -230,7 +232,8 @@ def _unwrap_outputs(raw):
     if isinstance(raw, tuple):
         return tuple(raw)
     raise TypeError(
-        f"autograd.Function forward must return a Tensor or a tuple of Tensors, got {type(raw).__name__}"
+        "autograd.Function forward must return a Tensor or a tuple of Tensors, got "
+        f"{type(raw).__name__}"
     )
 
 

@@ -60,7 +60,7 @@ class enable_grad(_GradMode):
 
 
 class set_grad_enabled(_GradMode):
-    """``set_grad_enabled(False)`` acts as ``no_grad()``; it also takes effect when merely called."""
+    """``set_grad_enabled(False)`` acts as ``no_grad()``; it also takes effect when just called."""
 
     def __init__(self, mode: bool):
         self.mode = bool(mode)

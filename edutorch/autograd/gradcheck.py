@@ -65,7 +65,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                 grad_outputs=Tensor._make(seed.reshape(outs[out_index]._data.shape)),
                 allow_unused=True,
             )  # fmt: skip
-            for (i, t), g in zip(diff_inputs, grads):
+            for (i, _), g in zip(diff_inputs, grads):
                 if g is not None:
                     analytical[i][k] = g._data.reshape(-1)
         # numerical: central differences, one input element at a time

@@ -638,8 +638,8 @@ def split(tensor, split_size_or_sections, dim=0):
             )
         if builtins.sum(sizes) != size:
             raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size "
-                f"at dimension {d}), but got split_sizes={sizes}"
+                f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                f"(input tensor's size at dimension {d}), but got split_sizes={sizes}"
             )
     out, start = [], 0
     for n in sizes:

@@ -122,5 +122,5 @@ def norm_dims(dim, ndim, op="op"):
 
 
 def float_dtype_of(x):
-    """numpy dtype to compute a floating-point result of ``x`` in (ints become the default float)."""
+    """numpy dtype to compute a float result of ``x`` in (ints become the default float)."""
     return x.dtype if x.dtype.kind == "f" else (get_default_dtype() or float32).np

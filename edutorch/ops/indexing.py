@@ -11,7 +11,7 @@ from ._util import norm_dim
 
 
 def to_numpy_key(key):
-    """Turn a torch-style index (ints, slices, None, ..., bool masks, index tensors) into numpy's."""
+    """Turn a torch index (ints, slices, None, ..., bool masks, index tensors) into numpy's."""
     if isinstance(key, tuple):
         return tuple(_key_part(k) for k in key)
     return _key_part(key)
@@ -164,7 +164,10 @@ class Gather(Op):
 
 
 class ScatterAdd(Op):
-    """out = x with src[i][j] added at out[i][index[i][j]] (dim=1); grads: x gets g, src gets g gathered."""
+    """out = x with src[i][j] added at out[i][index[i][j]] (dim=1).
+
+    Gradients: x gets g, src gets g gathered.
+    """
 
     @staticmethod
     def forward(ctx, a, dim, index, src):

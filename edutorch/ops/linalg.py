@@ -44,17 +44,20 @@ class Matmul(Op):
         x, y = a._data, b._data
         if x.ndim == 0 or y.ndim == 0:
             raise RuntimeError(
-                f"both arguments to matmul need to be at least 1D, but they are {x.ndim}D and {y.ndim}D"
+                "both arguments to matmul need to be at least 1D, but they are "
+                f"{x.ndim}D and {y.ndim}D"
             )
         if x.dtype != y.dtype:
             raise RuntimeError(
-                f"expected m1 and m2 to have the same dtype, but got: {a.dtype.name} != {b.dtype.name}"
+                "expected m1 and m2 to have the same dtype, but got: "
+                f"{a.dtype.name} != {b.dtype.name}"
             )
         if x.shape[-1] != y.shape[-2 if y.ndim > 1 else -1]:
             if x.ndim == 1 and y.ndim == 1:
                 raise RuntimeError(
-                    f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src [{y.shape[0]}] to have the same "
-                    f"number of elements, but got {x.shape[0]} and {y.shape[0]} elements respectively"
+                    f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src "
+                    f"[{y.shape[0]}] to have the same number of elements, but got "
+                    f"{x.shape[0]} and {y.shape[0]} elements respectively"
                 )
             raise _mismatch_error(x.shape, y.shape)
         ctx.save_for_backward(a, b)
@@ -62,7 +65,8 @@ class Matmul(Op):
             return np.matmul(x, y)
         except ValueError:
             raise RuntimeError(
-                f"matmul: batch dimensions of {list(x.shape)} and {list(y.shape)} cannot be broadcast"
+                f"matmul: batch dimensions of {list(x.shape)} and {list(y.shape)} "
+                "cannot be broadcast"
             ) from None
 
     @staticmethod

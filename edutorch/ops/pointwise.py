@@ -81,7 +81,8 @@ class Sub(Op):
         if a_bool or b_bool:
             raise RuntimeError(
                 "Subtraction, the `-` operator, with a bool tensor is not supported. "
-                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+                "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                "operator instead."
             )
         return _binary(np.subtract, a, b, "sub")
 
@@ -142,7 +143,7 @@ def _rounded_div(a, b, mode):
 
 
 class FloorDivide(Op):
-    """a // b, rounding toward minus infinity; not differentiable (its derivative is 0 almost everywhere)."""
+    """a // b, rounding toward -infinity; not differentiable (derivative 0 almost everywhere)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -203,7 +204,8 @@ class Pow(Op):
             a_t = (
                 a if isinstance(a, Tensor) else Tensor._make(np.asarray(a, dtype=grad._data.dtype))
             )
-            # where a = 0 the derivative in b is taken as 0 (torch's convention, avoids 0·log 0 = nan)
+            # where a = 0 the derivative in b is taken as 0
+            # (torch's convention, avoids 0·log 0 = nan)
             gb = grad * a_t**b * a_t.log().masked_fill(a_t == 0, 0.0)
         return ga, gb
 
@@ -216,7 +218,8 @@ class Neg(Op):
         if a._data.dtype == np.bool_:
             raise RuntimeError(
                 "Negation, the `-` operator, on a bool tensor is not supported. "
-                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+                "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                "operator instead."
             )
         return np.negative(a._data)
 
@@ -469,7 +472,7 @@ class Clamp(Op):
 
 
 class Maximum(Op):
-    """Element-wise max; the gradient goes to the larger input (split evenly on ties, as torch does)."""
+    """Element-wise max; the larger input gets the gradient (split evenly on ties, like torch)."""
 
     ufunc = np.maximum
 

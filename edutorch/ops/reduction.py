@@ -1,4 +1,4 @@
-"""Reductions and the ops built on them: sum, mean, prod, max/min, logsumexp, softmax, cumsum, norm."""
+"""Reductions and ops built on them: sum, mean, prod, max/min, logsumexp, softmax, cumsum, norm."""
 
 from __future__ import annotations
 
@@ -131,7 +131,8 @@ class MaxMin(Op):
         axis = norm_dim(dim, x.ndim, "max" if is_max else "min")
         if x.ndim and x.shape[axis] == 0:
             raise IndexError(
-                f"{'max' if is_max else 'min'}(): Expected reduction dim {axis} to have non-zero size."
+                f"{'max' if is_max else 'min'}(): Expected reduction dim {axis} "
+                "to have non-zero size."
             )
         xa = x if x.ndim else x.reshape(1)
         idx = (np.argmax if is_max else np.argmin)(xa, axis=axis, keepdims=True)

@@ -91,17 +91,18 @@ class Expand(Op):
         shape = tuple(shape)
         if len(shape) < x.ndim:
             raise RuntimeError(
-                f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(shape)}): the number of sizes "
-                f"provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
-                f"tensor ({x.ndim})"
+                f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(shape)}): "
+                f"the number of sizes provided ({len(shape)}) must be greater or equal to "
+                f"the number of dimensions in the tensor ({x.ndim})"
             )
         lead = len(shape) - x.ndim
         target = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
         for i in range(x.ndim):
             if x.shape[i] != 1 and x.shape[i] != target[i + lead]:
                 raise RuntimeError(
-                    f"The expanded size of the tensor ({target[i + lead]}) must match the existing size "
-                    f"({x.shape[i]}) at non-singleton dimension {i + lead}.  Target sizes: {list(shape)}.  "
+                    f"The expanded size of the tensor ({target[i + lead]}) must match the "
+                    f"existing size ({x.shape[i]}) at non-singleton dimension {i + lead}.  "
+                    f"Target sizes: {list(shape)}.  "
                     f"Tensor sizes: {list(x.shape)}"
                 )
         ctx.in_shape = x.shape
@@ -158,7 +159,8 @@ class Repeat(Op):
         repeats = tuple(int(r) for r in repeats)
         if len(repeats) < x.ndim:
             raise RuntimeError(
-                "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+                "Number of dimensions of repeat dims can not be smaller than number of "
+                "dimensions of tensor"
             )
         xs = x.reshape((1,) * (len(repeats) - x.ndim) + x.shape)
         ctx.shape = xs.shape
@@ -198,7 +200,8 @@ class Cat(Op):
                 if d != axis and x.ndim == ref.ndim and x.shape[d] != ref.shape[d]:
                     raise RuntimeError(
                         f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                        f"{ref.shape[d]} but got size {x.shape[d]} for tensor number {i} in the list."
+                        f"{ref.shape[d]} but got size {x.shape[d]} for tensor number {i} "
+                        "in the list."
                     )
         from .._dtype import result_type
 
