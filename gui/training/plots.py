@@ -42,6 +42,17 @@ def _legend(plot, offset):
                           pen=pg.mkPen(200, 200, 200))  # fmt: skip
 
 
+def _controls_above(widget, controls, body):
+    """Lay ``widget`` out as a row of controls (the second one stretching) above ``body``."""
+    top = QHBoxLayout()
+    for i, control in enumerate(controls):
+        top.addWidget(control, 1 if i == 1 else 0)
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addLayout(top)
+    layout.addWidget(body, 1)
+
+
 def _xy(history, table, key):
     x = history.array(table, "step")
     y = history.array(table, key)
@@ -195,14 +206,7 @@ class LayersView(QWidget):
         self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
         self.hist.addItem(self.image)
         self.curves = {}
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Histogram of"))
-        top.addWidget(self.layer, 1)
-        top.addWidget(self.kind)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.plots, 1)
+        _controls_above(self, [QLabel("Histogram of"), self.layer, self.kind], self.plots)
         self.history = None
         self.layer.currentTextChanged.connect(self._redraw_histogram)
         self.kind.currentTextChanged.connect(self._redraw_histogram)
@@ -264,14 +268,7 @@ class CompareView(QWidget):
         self.plot.setLabel("bottom", "step")
         cache_decorations(self.plot.getPlotItem())
         self.legend = _legend(self.plot.getPlotItem(), (-10, -10))
-        top = QHBoxLayout()
-        top.addWidget(QLabel("Compare"))
-        top.addWidget(self.metric, 1)
-        top.addWidget(self.clear_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.plot, 1)
+        _controls_above(self, [QLabel("Compare"), self.metric, self.clear_button], self.plot)
         self.runs = []
         self.current = None
         self.metric.currentTextChanged.connect(self.redraw)
