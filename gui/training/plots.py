@@ -260,18 +260,18 @@ class CompareView(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.metric = QComboBox()
-        self.metric.addItems(list(METRICS))
+        self.metric_box = QComboBox()
+        self.metric_box.addItems(list(METRICS))
         self.clear_button = QPushButton("Forget runs")
         self.plot = pg.PlotWidget(background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
         cache_decorations(self.plot.getPlotItem())
         self.legend = _legend(self.plot.getPlotItem(), (-10, -10))
-        _controls_above(self, [QLabel("Compare"), self.metric, self.clear_button], self.plot)
+        _controls_above(self, [QLabel("Compare"), self.metric_box, self.clear_button], self.plot)
         self.runs = []
         self.current = None
-        self.metric.currentTextChanged.connect(self.redraw)
+        self.metric_box.currentTextChanged.connect(self.redraw)
         self.clear_button.clicked.connect(self.forget)
 
     def set_runs(self, runs, current=None):
@@ -287,7 +287,7 @@ class CompareView(QWidget):
     def redraw(self):
         self.plot.clear()
         self.legend.clear()
-        table, key = METRICS[self.metric.currentText()]
+        table, key = METRICS[self.metric_box.currentText()]
         runs = self.runs + ([self.current] if self.current is not None else [])
         if not runs:
             return
