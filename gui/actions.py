@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from functools import partial
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
+
+from edutorch_studio.wiring import exports
 
 Key = QKeySequence.StandardKey
 
@@ -42,6 +45,14 @@ def build(window) -> dict[str, QAction]:
                          tip="The model as a readable Python class"))  # fmt: skip
     export.addAction(act("export_weights", "&Weights (state dict)…", files.export_weights,
                          tip="The model's weights, for load_state_dict"))  # fmt: skip
+    export.addSeparator()
+    export.addAction(act("export_onnx", "&ONNX…", files.export_onnx,
+                         tip="The model and its weights as an ONNX file"))  # fmt: skip
+    export.addAction(act("export_pytorch", "PyTorch &module (torch.save)…", files.export_pytorch,
+                         tip="The weights via torch.save, and the class for PyTorch"))  # fmt: skip
+    _needs(actions["export_onnx"], exports.onnx_ready(), exports.NO_ONNX)
+    _needs(actions["export_pytorch"], exports.torch_ready(), exports.NO_TORCH)
+    export.setToolTipsVisible(True)  # a disabled export says what to install
     file_menu.addSeparator()
     file_menu.addAction(act("quit", "&Quit", window.close, Key.Quit))
 
@@ -89,6 +100,25 @@ def build(window) -> dict[str, QAction]:
     for dock in window.docks.values():
         window.panels_menu.addAction(dock.toggleViewAction())
 
+    run = bar.addMenu("&Run")
+    debugging = window.debugging
+    steps = (("debug_step", "&Debug step", debugging.debug_step, "F10",
+              "Record one forward and backward pass on a batch, then step through it"),
+             ("debug_back", "Step &back", debugging.step_back, "Shift+F10",
+              "The debugger's previous step"),
+             ("debug_continue", "&Continue", debugging.continue_, "F5",
+              "Run the debugger to the end of the pass"))  # fmt: skip
+    for name, text, slot, key, tip in steps:
+        action = act(name, text, slot, key, tip)
+        # F10/F5 belong to the canvas; inside the debugger panel its own keys do the same
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        window.removeAction(action)
+        view.addAction(action)
+        run.addAction(action)
+    run.addSeparator()
+    run.addAction(act("record_again", "&Record a new pass", debugging.record,
+                      tip="Record the canvas model again (after training or an edit)"))  # fmt: skip
+
     help_menu = bar.addMenu("&Help")
     samples = help_menu.addMenu("&Samples")
     from edutorch.graph.project import BUILTIN_SAMPLES
@@ -102,11 +132,19 @@ def build(window) -> dict[str, QAction]:
     toolbar = QToolBar("Main", window)
     toolbar.setObjectName("MainToolbar")
     for name in ("new", "open", "save", None, "toolbar_undo", "toolbar_redo", None,
-                 "zoom_in", "zoom_out", "fit", "auto_layout"):  # fmt: skip
+                 "zoom_in", "zoom_out", "fit", "auto_layout", None, "debug_step"):  # fmt: skip
         toolbar.addSeparator() if name is None else toolbar.addAction(actions[name])
     window.addToolBar(toolbar)
     window.toolbar = toolbar
     return actions
+
+
+def _needs(action: QAction, available: bool, tip: str) -> None:
+    """Disable an action whose package is missing, with a tooltip saying what to install."""
+    action.setEnabled(available)
+    if not available:
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
 
 
 def fill_recent_menu(menu: QMenu, paths: list[str], open_path) -> None:

@@ -1,8 +1,8 @@
 """Project files for the main window: open, save, export, recent files and autosave.
 
 The window shows one project at a time. Its graph lives in the GraphDocument (the canvas edits
-it); everything else a project holds (dataset, training settings, weights, history) rides along
-in ``self.project`` until the next issues give it panels of their own.
+it); its data and training settings, live weights and curves in the Training dock
+(``window.training``); ``self.project`` is the project as last opened or saved.
 """
 
 from __future__ import annotations
@@ -54,25 +54,28 @@ class ProjectFiles(QObject):
         """The project as it would be saved now: the edited graph with everything else."""
         from edutorch.graph.project import Project
 
-        p = self.project
+        p, training = self.project, self.window.training
         return Project(
             graph=self.document.spec.copy(),
-            dataset=p.dataset,
-            training=p.training,
+            dataset=training.data_settings(),
+            training=training.training_settings(p.training),
             layout=self.window.view_state(),
             weights=self._weights(),
-            history=p.history,
+            history=training.history(),
             meta=p.meta,
         )
 
     def _weights(self) -> dict | None:
-        """Weights to save: none before training; else the current model's (new layers fresh)."""
-        if self.project.weights is None:
+        """The live weights, fitted to the graph as it is now (edited layers start fresh)."""
+        from edutorch.graph.spec import GraphError
+
+        weights = self.window.current_weights()
+        if weights is None:
             return None
-        result = self.document.result
-        if result is None or result.report.errors:
-            return dict(self.project.weights)  # cannot build now: keep them for later
-        return dict(self.window.model().state_dict())
+        try:
+            return dict(self.window.snapshot_model().state_dict())
+        except GraphError:
+            return dict(weights)  # cannot build now: keep them for later
 
     # --- open --------------------------------------------------------------------------------
     def new(self) -> bool:
@@ -120,7 +123,7 @@ class ProjectFiles(QObject):
 
     def show(self, project, path: Path | None, sample: str | None) -> None:
         self.project, self.path, self.sample = project, path, sample
-        self.window.show_graph(project.graph, project.layout)
+        self.window.show_project(project)
         self.window.update_title()
 
     # --- save --------------------------------------------------------------------------------
@@ -188,14 +191,33 @@ class ProjectFiles(QObject):
         import edutorch
 
         def write(target: Path) -> None:
-            edutorch.save(self.window.model().state_dict(), target)
+            edutorch.save(self.window.snapshot_model().state_dict(), target)
 
         name = f"{self._stem()}.pt"
         return self._export(path, "weights (state dict)", name, "State dicts (*.pt)", write)
 
+    def export_onnx(self, path=None) -> bool:
+        from edutorch_studio.wiring import exports
+
+        def write(target: Path) -> None:
+            exports.write_onnx(self.window, target)
+
+        name = f"{self._stem()}.onnx"
+        return self._export(path, "ONNX model", name, "ONNX models (*.onnx)", write)
+
+    def export_pytorch(self, path=None) -> bool:
+        from edutorch_studio.wiring import exports
+
+        def write(target: Path) -> None:
+            exports.write_pytorch(self.window, target)
+
+        name = f"{self._stem().replace('-', '_')}_torch.pt"  # its class goes beside it, as .py
+        return self._export(path, "PyTorch model", name, "PyTorch files (*.pt *.pth)", write)
+
     def _export(self, path, what: str, name: str, file_filter: str, write) -> bool:
         """Ask for a path unless given; write; a graph with an error explains in a dialog."""
         from edutorch.graph.spec import GraphError
+        from edutorch_studio.wiring.exports import ExportError
 
         if path is None:
             suggestion = str(Path(self._directory()) / name)
@@ -206,8 +228,9 @@ class ProjectFiles(QObject):
         path = Path(path)
         try:
             write(path)
-        except (GraphError, OSError) as exc:
+        except (GraphError, OSError, ExportError, ValueError) as exc:
             dialogs.show_error(self.window, f"Cannot export the {what}", str(exc))
+            self.window.status(f"Could not export the {what}")
             return False
         self.window.status(f"Exported the {what} to {path.name}")
         return True

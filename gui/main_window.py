@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
 
 from edutorch_studio import __version__, actions
 from edutorch_studio.builder.canvas import GraphScene, GraphView
@@ -13,16 +13,15 @@ from edutorch_studio.builder.document import GraphDocument, disconnect_quietly
 from edutorch_studio.builder.inspector import Inspector
 from edutorch_studio.builder.palette import Palette
 from edutorch_studio.files import ProjectFiles, load_matching
+from edutorch_studio.wiring.debugging import DebugWiring
+from edutorch_studio.wiring.training import TrainingWiring
 
 Area = Qt.DockWidgetArea
 ABOUT = (
     f"<b>edutorch studio {__version__}</b><p>A desktop studio for edutorch, "
     "a readable numpy-only deep-learning framework with PyTorch's API.</p>"
 )
-PLACEHOLDERS = {
-    "Debugger": "The step-by-step debugger (forward and backward passes) will appear here.",
-    "Training": "Live training (loss curves, decision boundaries) will appear here.",
-}
+BOTTOM_HEIGHT = 390  # the training and debugger docks: room for curves and the inspector
 PRESENTATION_SCALE = 1.5  # fonts on a projector, as a multiple of the usual size
 PRESENTATION_FIT = 2.5  # a small model may fill the projector
 PRESENTATION_READABLE = 0.9  # from the back of a classroom: a long model shows its start
@@ -53,17 +52,16 @@ class MainWindow(QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("Palette", self.palette, Area.LeftDockWidgetArea)
         self._add_dock("Inspector", self.inspector, Area.RightDockWidgetArea)
-        for name, text in PLACEHOLDERS.items():
-            label = QLabel(text)
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label.setWordWrap(True)
-            label.setStyleSheet("color: #5f6368;")
-            self._add_dock(name, label, Area.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["Debugger"], self.docks["Training"])
-        self.docks["Debugger"].raise_()
+        self._model = None  # (graph key, GraphModule): rebuilt when the graph changes
+        self.training = TrainingWiring(self)
+        self.debugging = DebugWiring(self)
+        self._add_dock("Training", self.training.widget, Area.BottomDockWidgetArea)
+        self._add_dock("Debugger", self.debugging.panel, Area.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Training"], self.docks["Debugger"])
+        self.docks["Training"].raise_()
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         self.resizeDocks([self.docks["Palette"], self.docks["Inspector"]], [170, 250], horizontal)
-        self.resizeDocks([self.docks["Debugger"]], [110], vertical)
+        self.resizeDocks([self.docks["Training"]], [BOTTOM_HEIGHT], vertical)
 
         self.shapes_label = QLabel()
         self.shapes_label.setObjectName("shapes")
@@ -77,8 +75,10 @@ class MainWindow(QMainWindow):
         self.scene.statusMessage.connect(self.status)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.palette.layerActivated.connect(self._add_at_centre)
+        app = QApplication.instance()
+        if app is not None:  # quitting with no closeEvent (Ctrl+C, a session's end): stop threads
+            app.aboutToQuit.connect(self.shutdown)
 
-        self._model = None  # (graph snapshot, GraphModule): rebuilt when the graph changes
         if path is not None:
             opened = self.files.open(path, ask_save=False)
             if not opened:
@@ -102,6 +102,14 @@ class MainWindow(QMainWindow):
         self.docks[name] = dock
 
     # --- the project's graph on the canvas ---------------------------------------------------
+    def show_project(self, project) -> None:
+        """Show a newly opened project: graph, view, data, settings, weights and curves."""
+        self.debugging.clear()  # a tape of the old graph means nothing now
+        self.training.detach()  # stop training and forget the old model's weights
+        self._model = None
+        self.show_graph(project.graph, project.layout)
+        self.training.show_project(project)
+
     def show_graph(self, spec, layout: dict | None = None) -> None:
         """Show a newly opened graph, at its saved view or fitted. A graph the studio never laid
         out (a sample, a traced model, a script's file) is laid out for these boxes if needed."""
@@ -126,19 +134,38 @@ class MainWindow(QMainWindow):
         else:
             self.view.request_fit()
 
-    def model(self):
-        """The canvas model as a GraphModule, with the project's weights where they still fit."""
-        from edutorch.graph.module import GraphModule
-
+    def graph_key(self) -> tuple:
+        """The graph without the boxes' positions: equal keys build the same model."""
         data = self.document.spec.to_dict()
         for node in data["nodes"]:
             del node["position"]  # moving a box is no reason for new random weights
-        snapshot = (data["nodes"], data["edges"])
-        if self._model is None or self._model[0] != snapshot:
+        return data["nodes"], data["edges"]
+
+    def model(self):
+        """The canvas model as a GraphModule (the one the Training dock trains), with the
+        current weights where they still fit. Raises GraphError if the graph does not build."""
+        from edutorch.graph.module import GraphModule
+
+        key = self.graph_key()
+        if self._model is None or self._model[0] != key:
             module = GraphModule(self.document.spec)
-            load_matching(module, self.files.project.weights)
-            self._model = (snapshot, module)
+            load_matching(module, self.current_weights())
+            self._model = (key, module)
         return self._model[1]
+
+    def current_weights(self) -> dict | None:
+        """The freshest weights: the Training dock's model's, else the project's as opened."""
+        weights = self.training.weights()
+        return weights if weights is not None else self.files.project.weights
+
+    def snapshot_model(self):
+        """A model of its own (for the debugger and exports: training may be changing the
+        weights of ``model()`` in its thread), with the current weights where they fit."""
+        from edutorch.graph.module import GraphModule
+
+        module = GraphModule(self.document.spec)
+        load_matching(module, self.current_weights())
+        return module
 
     # --- convenient names (menus, tests, scripts) --------------------------------------------
     def open_project(self, path=None) -> bool:
@@ -242,6 +269,8 @@ class MainWindow(QMainWindow):
         self._closed = True
         # selectionChanged fires during teardown, on a deleted C++ object (see the Qt notes)
         disconnect_quietly((self.scene.selectionChanged, self._selection_changed))
+        self.debugging.shutdown()  # both workers stop and their threads are joined
+        self.training.shutdown()
         self.files.shutdown()
         self.scene.shutdown()
         self.inspector.shutdown()

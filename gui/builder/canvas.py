@@ -120,6 +120,22 @@ class GraphScene(QGraphicsScene):
             edge.label.set_text(format_shape(shape) if shape is not None else "?")
             edge.update_path()
 
+    # --- the debugger's current step ----------------------------------------------------------
+    def show_step(self, node_id: str | None, edge_styles: dict) -> None:
+        """Highlight ``node_id`` (None: no node) and style the edges named in ``edge_styles``
+        ({(src, dst, port): (colour, width, tooltip)}); the other edges are drawn as usual."""
+        for nid, item in self.nodes.items():
+            item.set_highlight(nid == node_id)
+        for key, edge in self.edges.items():
+            edge.set_flow(*edge_styles.get(key, (None, 2.0, "")))
+
+    def clear_step(self) -> None:
+        self.show_step(None, {})
+
+    @property
+    def highlighted(self) -> str | None:
+        return next((nid for nid, item in self.nodes.items() if item.highlighted), None)
+
     def node_sizes(self) -> dict[str, tuple[float, float]]:
         return {n: (item.width, item.height) for n, item in self.nodes.items()}
 

@@ -26,6 +26,8 @@ ERROR_RED = QColor("#c5221f")
 ERROR_FILL = QColor("#fce8e6")
 WARNING_AMBER = QColor("#b06000")
 SELECTED_BLUE = QColor("#1a73e8")
+STEP_GLOW = QColor(251, 188, 4, 150)  # the debugger's current node: a glow no category uses
+STEP_BORDER = QColor("#f29900")
 CATEGORY_COLORS = {
     "io": "#5f6368",
     "input": "#5f6368",
@@ -152,6 +154,7 @@ class NodeItem(QGraphicsObject):
         self.inputs: list[PortItem] = []
         self.output: PortItem | None = None
         self._notes: list[str] = []  # the error (or warning), wrapped to the box
+        self.highlighted = False  # the node of the debugger's current step
         self._height = HEADER + 2 * LINE
         self.title_font, self.body_font = node_fonts()
         flags = QGraphicsItem.GraphicsItemFlag
@@ -206,13 +209,25 @@ class NodeItem(QGraphicsObject):
     def output_scene_pos(self) -> QPointF:
         return self.mapToScene(QPointF(self.width, self.output_y()))
 
+    def set_highlight(self, on: bool) -> None:
+        if on != self.highlighted:
+            self.prepareGeometryChange()  # the glow reaches outside the box
+            self.highlighted = on
+            self.update()
+
     # --- drawing -----------------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
-        return QRectF(-2, -2, self.width + 4, self._height + 4)
+        m = 8 if self.highlighted else 2
+        return QRectF(-m, -m, self.width + 2 * m, self._height + 2 * m)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
         rect = QRectF(0, 0, self.width, self._height)
         bad = bool(self.error)
+        if self.highlighted:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(STEP_GLOW, 8))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 8, 8)
         accent = ERROR_RED if bad else category_color(self.category)
         border = SELECTED_BLUE if self.isSelected() else (ERROR_RED if bad else QColor("#9aa0a6"))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -225,7 +240,9 @@ class NodeItem(QGraphicsObject):
         painter.drawRoundedRect(rect, 6, 6)
         painter.restore()
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(border, 2.5 if self.isSelected() or bad else 1.2))
+        if self.highlighted and not self.isSelected():
+            border = STEP_BORDER
+        painter.setPen(QPen(border, 2.5 if self.isSelected() or bad or self.highlighted else 1.2))
         painter.drawRoundedRect(rect, 6, 6)
 
         inner = self.width - 2 * PAD - 4
@@ -315,6 +332,7 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(-1)
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.label = EdgeLabel(self)
+        self.flow: tuple[QColor, float] | None = None  # the debugger's colour and width
         src.edges.append(self)
         dst.edges.append(self)
         self.update_path()
@@ -331,14 +349,30 @@ class EdgeItem(QGraphicsPathItem):
         self.setPath(bezier(start, end))
         self.label.setPos(self.path().pointAtPercent(0.5))
 
+    def set_flow(self, color: str | None, width: float = 2.0, tip: str = "") -> None:
+        """Draw in ``color`` at ``width`` (what flows along the edge), or as usual when None."""
+        flow = (QColor(color), float(width)) if color is not None else None
+        if flow != self.flow:
+            self.prepareGeometryChange()  # a thicker pen reaches further
+            self.flow = flow
+            self.update()
+        self.setToolTip(tip)
+
     def paint(self, painter: QPainter, option, widget=None) -> None:
         color = SELECTED_BLUE if self.isSelected() else QColor("#5f6368")
+        width = 3.0 if self.isSelected() else 2.0
+        if self.flow is not None and not self.isSelected():
+            color, width = self.flow
         if self.label.bad:
             color = ERROR_RED
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(color, 3 if self.isSelected() else 2))
+        painter.setPen(QPen(color, width))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path())
+
+    def boundingRect(self) -> QRectF:
+        extra = self.flow[1] / 2 if self.flow is not None else 0.0
+        return super().boundingRect().adjusted(-extra, -extra, extra, extra)
 
     def shape(self) -> QPainterPath:
         from PySide6.QtGui import QPainterPathStroker

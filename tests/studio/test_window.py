@@ -43,9 +43,16 @@ def menu_texts(menu) -> list[str]:
 def test_menus(main_window):
     bar = main_window.menuBar()
     menus = {a.text(): a.menu() for a in bar.actions()}
-    assert list(menus) == ["&File", "&Edit", "&View", "&Help"]
+    assert list(menus) == ["&File", "&Edit", "&View", "&Run", "&Help"]
     assert menu_texts(menus["&File"]) == [
         "&New", "&Open…", "Open &Recent", "&Save", "Save &As…", "&Export", "&Quit",
+    ]  # fmt: skip
+    export = next(a.menu() for a in menus["&File"].actions() if a.text() == "&Export")
+    assert menu_texts(export) == [
+        "&Python file…", "&Weights (state dict)…", "&ONNX…", "PyTorch &module (torch.save)…",
+    ]  # fmt: skip
+    assert menu_texts(menus["&Run"]) == [
+        "&Debug step", "Step &back", "&Continue", "&Record a new pass",
     ]  # fmt: skip
     assert menu_texts(menus["&Edit"])[2:] == [
         "Cu&t", "&Copy", "&Paste", "&Delete", "Select &All", "Auto-&layout",
