@@ -18,8 +18,11 @@ def time_interleaved(workloads: dict, rounds: int = 9, repeat: int = 5, warmup: 
         for _ in range(warmup):
             fn()
     samples = {name: [] for name in workloads}
-    for _ in range(rounds):
-        for name, fn in workloads.items():
+    items = list(workloads.items())
+    for r in range(rounds):
+        # rotate the order: torch's OpenMP threads spin for a few ms after torch returns and slow
+        # down whatever runs next (measured: a GEMM right after torch took 2x as long)
+        for name, fn in items[r % len(items) :] + items[: r % len(items)]:
             start = time.perf_counter()
             for _ in range(repeat):
                 fn()

@@ -247,11 +247,13 @@ def conv_backward_weight(grad, x, weight_shape, stride, padding, dilation, group
     geo = _Geometry(x.shape[2:], weight_shape[2:], stride, padding, dilation)
     cols = geo.im2col(x)
     rows = geo.grad_rows(grad)
+    # computed transposed, (C*K, N*L) @ (N*L, O): OpenBLAS ran this 1.7x faster than
+    # (O, N*L) @ (N*L, C*K) here; transposing the small result back is free
     if groups == 1:
-        gw = rows @ cols.T
+        gw = (cols @ rows.T).T
     else:
-        gw = _grouped(rows, groups) @ _grouped(cols, groups).transpose(0, 2, 1)
-    return gw.reshape(weight_shape).astype(grad.dtype, copy=False)
+        gw = (_grouped(cols, groups) @ _grouped(rows, groups).transpose(0, 2, 1)).transpose(0, 2, 1)
+    return np.ascontiguousarray(gw, dtype=grad.dtype).reshape(weight_shape)
 
 
 # =============================================================================== pooling

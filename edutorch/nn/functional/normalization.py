@@ -94,6 +94,18 @@ class Normalize(Op):
         return gx, gw, gb
 
 
+class NativeBatchNorm(Normalize):
+    """``Normalize`` as batch norm (named so that ``grad_fn`` reads as in torch)."""
+
+
+class NativeLayerNorm(Normalize):
+    """``Normalize`` as layer norm."""
+
+
+class NativeGroupNorm(Normalize):
+    """``Normalize`` as group norm."""
+
+
 def _update_running(running, mean, var, n):
     """r ← (1 - m)·r + m·batch, in place; the variance estimate is unbiased (× n/(n-1))."""
     running_mean, running_var, momentum = running
@@ -138,9 +150,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         running = None
         if running_mean is not None or running_var is not None:
             running = (running_mean, running_var, momentum)
-        return Normalize.apply(input, weight, bias, input.shape, axes, shape, eps, None, running)
+        return NativeBatchNorm.apply(
+            input, weight, bias, input.shape, axes, shape, eps, None, running
+        )
     stats = (running_mean._data.reshape(shape), running_var._data.reshape(shape))
-    return Normalize.apply(input, weight, bias, input.shape, axes, shape, eps, stats)
+    return NativeBatchNorm.apply(input, weight, bias, input.shape, axes, shape, eps, stats)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
@@ -162,7 +176,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
                 f"shape {list(t.shape)} and normalized_shape = {list(normalized_shape)}"
             )
     axes = tuple(range(input.dim() - k, input.dim()))
-    return Normalize.apply(input, weight, bias, input.shape, axes, normalized_shape, eps)
+    return NativeLayerNorm.apply(input, weight, bias, input.shape, axes, normalized_shape, eps)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
@@ -187,4 +201,4 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
             )
     view = (n, num_groups, input.numel() // max(n * num_groups, 1))
     shape = (1, c) + (1,) * (input.dim() - 2)
-    return Normalize.apply(input, weight, bias, view, (2,), shape, eps)
+    return NativeGroupNorm.apply(input, weight, bias, view, (2,), shape, eps)
