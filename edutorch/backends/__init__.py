@@ -9,8 +9,8 @@ so a faster backend only has to provide the same functions.
 
 Importing this package also asks glibc to keep freed memory for reuse (see ``memory.py``).
 
-Only the numpy kernels exist so far. Asking for "numba" therefore runs the numpy kernels: with a
-one-time warning when numba is not installed, and noted in ``describe()`` when it is.
+"numba" runs ``numba_kernels`` (the numpy kernels with compiled loops where they were measured
+to win); when numba is not installed it warns once and the numpy kernels run.
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ def set_backend(name: str) -> None:
     _requested, _kernels, _note = name, numpy_kernels, ""
     if name == "numba":
         if _numba_installed():
-            _note = "numba is installed, but there are no numba kernels yet: the numpy kernels run"
+            from . import numba_kernels  # imports numba (~90 MiB): only when chosen
+
+            _kernels = numba_kernels
         else:
             _note = "numba is not installed (pip install numba): the numpy kernels run"
             if not _warned:
@@ -58,7 +60,7 @@ def set_backend(name: str) -> None:
 
 
 def get_backend():
-    """The active kernel module (``edutorch.backends.numpy_kernels`` for now)."""
+    """The active kernel module (``numpy_kernels`` or ``numba_kernels``)."""
     return _kernels
 
 

@@ -15,6 +15,8 @@ from edutorch.nn import functional as F
 
 from ._errors import assert_same_error, functional_and
 
+pytestmark = pytest.mark.usefixtures("backend")  # every test on each backend
+
 
 def _out_size(s, k, st_, p, d, ceil_mode):
     span = s + 2 * p - d * (k - 1) - 1
