@@ -21,7 +21,7 @@ ABOUT = (
     f"<b>edutorch studio {__version__}</b><p>A desktop studio for edutorch, "
     "a readable numpy-only deep-learning framework with PyTorch's API.</p>"
 )
-BOTTOM_HEIGHT = 390  # the training and debugger docks: room for curves and the inspector
+BOTTOM_HEIGHT = 450  # the training and debugger docks: room for curves and the inspector
 PRESENTATION_SCALE = 1.5  # fonts on a projector, as a multiple of the usual size
 PRESENTATION_FIT = 2.5  # a small model may fill the projector
 PRESENTATION_READABLE = 0.9  # from the back of a classroom: a long model shows its start

@@ -314,8 +314,13 @@ class EdgeLabel(QGraphicsItem):
             return
         rect = self.boundingRect()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(ERROR_RED if self.bad else QColor("#9aa0a6"), 1))
-        painter.setBrush(QBrush(QColor("#ffffff")))
+        flow = getattr(self.parentItem(), "flow", None)  # the debugger's colour for the edge
+        if flow is not None and not self.bad:
+            painter.setPen(QPen(flow[0], 2))
+            painter.setBrush(QBrush(flow[0].lighter(190)))
+        else:
+            painter.setPen(QPen(ERROR_RED if self.bad else QColor("#9aa0a6"), 1))
+            painter.setBrush(QBrush(QColor("#ffffff")))
         painter.drawRoundedRect(rect, 8, 8)
         painter.setPen(ERROR_RED if self.bad else QColor("#202124"))
         painter.setFont(self.font)
@@ -356,6 +361,7 @@ class EdgeItem(QGraphicsPathItem):
             self.prepareGeometryChange()  # a thicker pen reaches further
             self.flow = flow
             self.update()
+            self.label.update()
         self.setToolTip(tip)
 
     def paint(self, painter: QPainter, option, widget=None) -> None:

@@ -81,7 +81,12 @@ class DebugWiring(QObject):
         spec = self.window.document.spec
         backward = panel.tape.steps[panel.current].kind == "backward"
         styles = flow.edge_styles(spec, magnitudes, backward)
-        self.window.scene.show_step(flow.node_of(spec, module_path), styles)
+        node = flow.node_of(spec, module_path)
+        self.window.scene.show_step(node, styles)
+        last = len(panel.tape.steps) - 1
+        where = f" · {node}" if node else ""
+        pass_ = "backward: gradients in red" if backward else "forward: values in blue"
+        self.window.status(f"Debugger step {panel.current}/{last}{where} · {pass_}")
 
     @Slot()
     def _recording_finished(self) -> None:
@@ -90,7 +95,7 @@ class DebugWiring(QObject):
             return
         if self._recorded_from != self.window.graph_key():
             self._mark_stale()  # edited while recording: the tape is of the old graph
-        else:
+        else:  # the hook has shown step 0; say how to go on
             self.window.status("Debugger at step 0: F10 steps, Shift+F10 steps back, F5 runs on")
 
     @Slot()

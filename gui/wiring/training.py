@@ -16,6 +16,13 @@ from edutorch_studio.files import load_matching
 from edutorch_studio.training import DataPanel, TrainingPanel
 
 BUSY = ("running", "paused")  # a run is going: its model and data are not swapped under it
+STATES = {  # what the status bar says when a run changes state
+    "running": "Training…",
+    "paused": "Training paused at step {step}: Play goes on, Step trains one batch",
+    "stopped": "Training stopped at step {step}",
+    "finished": "Training finished: {step} steps",
+    "error": "Training failed: see the Training dock",
+}
 WAITING = "The graph changed: training goes on with the model it started with; Stop to apply"
 
 
@@ -155,6 +162,7 @@ class TrainingWiring(QObject):
 
         key = self.window.graph_key()
         if self._has_model and key == self._model_key and not self._pending:
+            self._show_banner("")  # back to the graph in training (an undo)
             return
         if self.busy:
             self._pending = True
@@ -202,6 +210,9 @@ class TrainingWiring(QObject):
     def _state_changed(self, state: str) -> None:
         if state == "running" and not self._loading:
             self.window.document.mark_dirty()  # new weights to save
+        trainer = self.panel.trainer
+        if state in STATES and trainer is not None and not self._loading:
+            self.window.status(STATES[state].format(step=trainer.step_count))
         if self._pending and state not in BUSY:
             # after the panel's own frame has finished drawing: set_model rebuilds its trainer
             QTimer.singleShot(0, self._apply_pending)
