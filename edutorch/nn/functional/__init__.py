@@ -3,7 +3,7 @@
 Each file holds one family and lists its public names in ``__all__``.
 """
 
-from ...ops import relu, sigmoid, softmax, log_softmax, tanh  # noqa: F401
+from ...ops import log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .conv import *  # noqa: F403
