@@ -268,6 +268,7 @@ BAD_CALLS = {
     "bn_weight_size": lambda f, t: f.batch_norm(t(4, 3), t(3), t(3), t(2)),
     "bn_running_size": lambda f, t: f.batch_norm(t(4, 3), t(2), t(3)),
     "bn_1d_input": lambda f, t: f.batch_norm(t(4), t(4), t(4)),
+    "bn_momentum_none": lambda f, t: f.batch_norm(t(4, 3), t(3), t(3), None, None, True, None),
     "ln_shape": lambda f, t: f.layer_norm(t(2, 3), [4]),
     "ln_weight": lambda f, t: f.layer_norm(t(2, 3), [3], t(2)),
     "gn_divisible": lambda f, t: f.group_norm(t(2, 3, 4), 2),

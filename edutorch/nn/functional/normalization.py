@@ -130,6 +130,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                momentum=0.1, eps=1e-05):  # fmt: skip
     """Per-channel normalisation of (N, C, *) input: batch statistics when ``training`` (and then
     the running estimates are updated), else the running estimates. -> (N, C, *)."""
+    if not isinstance(momentum, (int, float)):  # the layers turn momentum=None into a float
+        raise TypeError(
+            "batch_norm(): argument 'momentum' (position 7) must be float, not "
+            f"{type(momentum).__name__}"
+        )
     c = input.shape[1] if input.dim() > 1 else 0
     _check_vector(running_mean, c, "running_mean")
     _check_vector(running_var, c, "running_var")
