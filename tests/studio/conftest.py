@@ -62,6 +62,14 @@ def dialogs(monkeypatch, tmp_path):
     return recorder
 
 
+@pytest.fixture(autouse=True)
+def empty_clipboard(qapp):
+    """Offscreen Qt segfaults at exit while the clipboard holds data (copy/paste tests); the
+    process then ends with code 139 after every test passed. Leave the clipboard empty."""
+    yield
+    qapp.clipboard().clear()
+
+
 @pytest.fixture
 def settings(tmp_path):
     return QSettings(str(tmp_path / "studio.ini"), QSettings.Format.IniFormat)
