@@ -6,6 +6,8 @@ and the scene rebuilds itself from the document's ``changed`` signal.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
@@ -30,6 +32,22 @@ NODES_MIME = "application/x-edutorch-nodes"  # clipboard: copied nodes and edges
 SCENE_MARGIN = 2000.0  # room to pan around the model
 MIN_EDGE_GAP = 56.0  # the shortest wire: room for the ports and a short shape label
 
+
+
+@functools.cache
+def _clear_clipboard_at_exit() -> None:
+    """Empty the clipboard before Python shuts down (registered once, on the first copy).
+
+    Our QMimeData would otherwise still be owned by Qt's clipboard when the QApplication is torn
+    down after the interpreter finalised, and deleting it then crashed the process at exit.
+    """
+
+    def clear():
+        app = QApplication.instance()
+        if app is not None:
+            app.clipboard().clear()
+
+    atexit.register(clear)
 
 class GraphScene(QGraphicsScene):
     statusMessage = Signal(str)
@@ -201,6 +219,7 @@ class GraphScene(QGraphicsScene):
         mime.setData(NODES_MIME, text.encode())
         mime.setText(text)
         QApplication.clipboard().setMimeData(mime)
+        _clear_clipboard_at_exit()
         self._pastes = 0
         self.statusMessage.emit(f"Copied {len(fragment['nodes'])} node(s)")
         return True
