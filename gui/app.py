@@ -18,6 +18,9 @@ def create_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0]])
+    from edutorch_studio.collector import collect_in_gui_thread
+
+    collect_in_gui_thread(app)  # never in a training or recording thread (see collector.py)
     app.setApplicationName("edutorch studio")
     app.setOrganizationName("edutorch")
     if not has_readable_font(app):

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
 
 from edutorch_studio import __version__, actions
 from edutorch_studio.builder.canvas import GraphScene, GraphView
@@ -51,7 +60,7 @@ class MainWindow(QMainWindow):
         self.inspector = Inspector(self.document, self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("Palette", self.palette, Area.LeftDockWidgetArea)
-        self._add_dock("Inspector", self.inspector, Area.RightDockWidgetArea)
+        self._add_dock("Inspector", scrolling(self.inspector), Area.RightDockWidgetArea)
         self._model = None  # (graph key, GraphModule): rebuilt when the graph changes
         self.training = TrainingWiring(self)
         self.debugging = DebugWiring(self)
@@ -109,6 +118,7 @@ class MainWindow(QMainWindow):
         self._model = None
         self.show_graph(project.graph, project.layout)
         self.training.show_project(project)
+        self.restore_view(project.layout or {})  # again: a fit now includes the neuron tiles
 
     def show_graph(self, spec, layout: dict | None = None) -> None:
         """Show a newly opened graph, at its saved view or fitted. A graph the studio never laid
@@ -275,6 +285,15 @@ class MainWindow(QMainWindow):
         self.scene.shutdown()
         self.inspector.shutdown()
         self.document.shutdown()
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a scroll area: a short dock scrolls it instead of squashing its rows."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 def _sample(name: str):

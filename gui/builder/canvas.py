@@ -33,7 +33,6 @@ SCENE_MARGIN = 2000.0  # room to pan around the model
 MIN_EDGE_GAP = 56.0  # the shortest wire: room for the ports and a short shape label
 
 
-
 @functools.cache
 def _clear_clipboard_at_exit() -> None:
     """Empty the clipboard before Python shuts down (registered once, on the first copy).
@@ -48,6 +47,7 @@ def _clear_clipboard_at_exit() -> None:
             app.clipboard().clear()
 
     atexit.register(clear)
+
 
 class GraphScene(QGraphicsScene):
     statusMessage = Signal(str)
@@ -380,6 +380,7 @@ class GraphView(QGraphicsView):
         rect = QRectF()
         for item in list(scene.nodes.values()) + list(scene.edges.values()):
             rect = rect.united(item.sceneBoundingRect())
+            rect = rect.united(item.mapRectToScene(item.childrenBoundingRect()))  # neuron tiles
         if rect.isEmpty():
             return
         rect.adjust(-30, -30, 30, 30)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from edutorch_studio.builder.document import disconnect_quietly
 from edutorch_studio.files import load_matching
 from edutorch_studio.training import DataPanel, TrainingPanel
+from edutorch_studio.wiring.neurons import NeuronOverlay
 
 BUSY = ("running", "paused")  # a run is going: its model and data are not swapped under it
 STATES = {  # what the status bar says when a run changes state
@@ -33,6 +34,7 @@ class TrainingWiring(QObject):
         self.data_panel = DataPanel()
         self.panel = TrainingPanel()
         self.widget = self._build()
+        self.neurons = NeuronOverlay(window.scene, self.panel, self)  # tiles under MLP blocks
         self._attached = False  # off while a project is being opened
         self._loading = False  # our own changes to the panels are no edits of the user
         self._has_model = False
@@ -124,6 +126,7 @@ class TrainingWiring(QObject):
     def detach(self) -> None:
         """Before another project shows: stop training and forget the old model."""
         self.panel.shutdown()
+        self.neurons.clear()
         self._attached = self._has_model = self._pending = False
         self._model_key = None
 
@@ -149,6 +152,7 @@ class TrainingWiring(QObject):
             self._loading = False
         if project.history:
             self.tabs.setCurrentWidget(self.panel)
+        self.neurons.refresh(force=True)
 
     # --- keeping the panels in step ------------------------------------------------------------
     @Slot()
@@ -163,6 +167,7 @@ class TrainingWiring(QObject):
         key = self.window.graph_key()
         if self._has_model and key == self._model_key and not self._pending:
             self._show_banner("")  # back to the graph in training (an undo)
+            self.neurons.refresh(force=True)
             return
         if self.busy:
             self._pending = True
@@ -172,6 +177,7 @@ class TrainingWiring(QObject):
             module = self.window.model()
         except GraphError as exc:
             self._show_banner(f"Cannot train: {exc}")
+            self.neurons.clear()  # they showed a model the canvas no longer has
             return
         self._show_banner("")
         weights = self.weights()
@@ -181,6 +187,7 @@ class TrainingWiring(QObject):
         self._model_key, self._has_model = key, True
         if module is not self.panel.model:
             self.panel.set_model(module, None)
+            self.neurons.refresh(force=True)
 
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)
@@ -200,6 +207,7 @@ class TrainingWiring(QObject):
             self.window.status("New data: training goes on with the old data; Stop to apply")
             return
         self.panel.set_data(*data)
+        self.neurons.refresh(force=True)
 
     @Slot()
     def _settings_edited(self) -> None:
@@ -210,6 +218,7 @@ class TrainingWiring(QObject):
     def _state_changed(self, state: str) -> None:
         if state == "running" and not self._loading:
             self.window.document.mark_dirty()  # new weights to save
+        self.neurons.follow(state == "running")
         trainer = self.panel.trainer
         if state in STATES and trainer is not None and not self._loading:
             self.window.status(STATES[state].format(step=trainer.step_count))
@@ -233,6 +242,7 @@ class TrainingWiring(QObject):
     def shutdown(self) -> None:
         """Stop the training thread (closeEvent and aboutToQuit)."""
         self._attached = False
+        self.neurons.clear()
         disconnect_quietly((self.window.document.shapesUpdated, self._graph_checked),
                            (self.panel.trainingStateChanged, self._state_changed))  # fmt: skip
         self.panel.shutdown()

@@ -62,6 +62,18 @@ def dialogs(monkeypatch, tmp_path):
     return recorder
 
 
+@pytest.fixture(scope="package", autouse=True)
+def gui_thread_collector(qapp):
+    """As the app does: Python's garbage collector runs in the GUI thread only (a collection in
+    a training thread destroyed Qt objects there and deadlocked). Other test folders keep it."""
+    from edutorch_studio.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    collector.start()
+    yield
+    collector.stop()
+
+
 @pytest.fixture(autouse=True)
 def empty_clipboard(qapp):
     """Offscreen Qt segfaults at exit while the clipboard holds data (copy/paste tests); the

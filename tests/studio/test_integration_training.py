@@ -105,3 +105,19 @@ def test_a_new_project_forgets_the_trained_model(main_window, qtbot):
     panel = window.training.panel
     assert panel.history() is None and panel.state() == "ready"
     assert window.files.project.weights is None
+
+
+def test_neuron_tiles_under_the_blocks_of_a_small_mlp(main_window, qtbot):
+    window = main_window
+    overlay = window.training.neurons
+    assert set(overlay.strips) == {"relu_1", "relu_2", "linear_3"}  # each block's neurons
+    relu = window.scene.nodes["relu_1"]
+    strip = overlay.strips["relu_1"]
+    assert strip.parentItem() is relu and strip.y() > relu.height  # under the box
+    before = strip.pixmap().toImage()
+    train(qtbot, window, epochs=2)
+    qtbot.waitUntil(lambda: overlay.strips["relu_1"].pixmap().toImage() != before)
+    window.document.set_param("linear_1", "out_features", 4)  # a new model: new tiles
+    assert overlay.strips["relu_1"].pixmap().width() < before.width()
+    assert window.open_sample("glyphs-cnn")  # images: no plane to draw neurons over
+    assert not overlay.strips
