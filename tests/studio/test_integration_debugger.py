@@ -161,3 +161,13 @@ def test_the_recording_uses_the_trained_weights(main_window, qtbot):
 def test_flow_widths_are_a_log_scale():
     assert flow.scale(1.0, 1.0) == 1.0 and flow.scale(0.001, 1.0) == 0.0
     assert flow.scale(0.0, 1.0) == 0.0 and flow.scale(0.1, 1.0) == pytest.approx(2 / 3)
+
+
+def test_a_model_the_data_does_not_fit_is_debugged_on_a_random_batch(main_window, qtbot):
+    window = main_window
+    window.document.set_param("input_1", "shape", (3,))  # the spiral's points have 2 numbers
+    window.actions["debug_step"].trigger()
+    assert "a random batch of 8" in window.statusBar().currentMessage()
+    panel = window.debugging.panel
+    qtbot.waitUntil(lambda: panel.tape is not None, timeout=WAIT_MS)
+    assert panel.tape.steps[0].inputs[0].shape == (8, 3)
