@@ -9,7 +9,7 @@ trained so far (layers that changed start fresh).
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Slot
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from edutorch_studio.builder.document import disconnect_quietly
 from edutorch_studio.files import load_matching
@@ -24,6 +24,7 @@ STATES = {  # what the status bar says when a run changes state
     "finished": "Training finished: {step} steps",
     "error": "Training failed: see the Training dock",
 }
+DATA_WIDTH = 480  # the data form and its preview; a full-width dock stretched the scatter flat
 WAITING = "The graph changed: training goes on with the model it started with; Stop to apply"
 
 
@@ -52,7 +53,13 @@ class TrainingWiring(QObject):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.panel, "Train")
-        self.tabs.addTab(self.data_panel, "Data")
+        data_page = QWidget()
+        row = QHBoxLayout(data_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.data_panel)
+        row.addStretch(1)
+        self.data_panel.setMaximumWidth(DATA_WIDTH)
+        self.tabs.addTab(data_page, "Data")
         widget = QWidget()
         layout = QVBoxLayout(widget)
         layout.setContentsMargins(0, 0, 0, 0)
