@@ -1,13 +1,14 @@
 """Every benchmark, for edutorch on each backend, hand-written numpy and torch (when installed).
 
-    python benchmarks/run.py [--quick] [--rounds 9] [--json out.json]
+    python benchmarks/run.py [--quick] [--rounds 9] [--json out.json] [--only mlp,lenet,...]
     OPENBLAS_NUM_THREADS=1 python benchmarks/run.py   # what the numba backend wants on 2 cores
 
 Workloads come from the other scripts (train_step.py: MLP and LeNet-5 steps; conv.py: Conv2d and
 max-pool forward+backward; overhead.py: autograd per-op cost; trace_overhead.py: recording cost),
 all implementations of one workload interleaved in one process (medians of rounds). The backend
 is global, so each edutorch step selects its backend before running. Peak memory of the LeNet
-step is measured in a fresh subprocess per implementation (``ru_maxrss`` after 5 steps).
+step is measured in a fresh subprocess per implementation (``ru_maxrss`` after 5 steps), and so is
+what the first LeNet step pays (numba: JIT compile with an empty cache, then loading it warm).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conv  # noqa: E402
@@ -74,28 +77,39 @@ def _torch_with(threads):
     return get()
 
 
-def timed_workloads(rounds, repeat, torch_threads=2):
-    """{workload: {implementation: median ms}}."""
+WORKLOADS = ("mlp", "lenet", "conv", "pool", "overhead", "trace")
+
+
+def timed_workloads(rounds, repeat, torch_threads=2, only=WORKLOADS):
+    """{workload: {implementation: median ms}} for the workloads named in ``only``."""
     torch = _torch_with(torch_threads)
     data = conv._data()
     makers = {
-        "MLP step (batch 128)": lambda: train_step.workloads("mlp", 128),
-        "LeNet-5 step (batch 64)": lambda: train_step.workloads("lenet", 64),
-        "Conv2d fwd+bwd 32x16x32x32": lambda: _rename(conv.conv_workloads(data, torch)),
-        "MaxPool2d fwd+bwd 32x32x32x32": lambda: _rename(conv.pool_workloads(data, torch)),
+        "MLP step (batch 128)": ("mlp", lambda: train_step.workloads("mlp", 128)),
+        "LeNet-5 step (batch 64)": ("lenet", lambda: train_step.workloads("lenet", 64)),
+        "Conv2d fwd+bwd 32x16x32x32": ("conv", lambda: _rename(conv.conv_workloads(data, torch))),
+        "MaxPool2d fwd+bwd 32x32x32x32": (
+            "pool",
+            lambda: _rename(conv.pool_workloads(data, torch)),
+        ),
     }
     results = {}
-    for title, make in makers.items():
+    for title, (key, make) in makers.items():
+        if key not in only:
+            continue
         medians = time_interleaved(_per_backend(make), rounds=rounds, repeat=repeat)
         results[title] = {k: v * 1e3 for k, v in medians.items()}
         print(f"  done: {title}", file=sys.stderr)
-    steps = {"edutorch": overhead.chain(__import__("edutorch"), 1000)}
-    if torch is not None:
-        steps["torch"] = overhead.chain(torch, 1000)
-    medians = time_interleaved(steps, rounds=rounds, repeat=max(1, repeat // 2))
-    results["autograd overhead, us/op (1,000 ops on 4x4)"] = {
-        k: v / 1001 * 1e6 for k, v in medians.items()
-    }
+    if "overhead" in only:
+        steps = {"edutorch": overhead.chain(__import__("edutorch"), 1000)}
+        if torch is not None:
+            steps["torch"] = overhead.chain(torch, 1000)
+        medians = time_interleaved(steps, rounds=rounds, repeat=max(1, repeat // 2))
+        results["autograd overhead, us/op (1,000 ops on 4x4)"] = {
+            k: v / 1001 * 1e6 for k, v in medians.items()
+        }
+    if "trace" not in only:
+        return results
     trace = {}
     for b in BACKENDS:
         backends.set_backend(b)
@@ -136,20 +150,58 @@ def _memory_child(impl):
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
+def _run_child(*args, env=None):
+    """The last word this script prints when run with ``args`` in a child process."""
+    # through a shell that forks the child: Linux keeps ru_maxrss across exec, so a child
+    # forked straight from this (big) process would report this process' peak
+    proc = subprocess.run(
+        ["/bin/sh", "-c", '"$0" "$@"; exit $?', sys.executable, os.path.abspath(__file__), *args],
+        capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    return float(proc.stdout.split()[-1])
+
+
 def peak_memory():
     impls = [f"edutorch[{b}]" for b in BACKENDS] + [HAND]
     if importlib.util.find_spec("torch"):
         impls.append("torch")
-    out = {}
-    for impl in impls:
-        # through a shell that forks the child: Linux keeps ru_maxrss across exec, so a child
-        # forked straight from this (big) process would report this process' peak
-        proc = subprocess.run(
-            ["/bin/sh", "-c", '"$0" "$@"; exit $?', sys.executable, os.path.abspath(__file__),
-             "--memory-child", impl],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        out[impl] = float(proc.stdout.split()[-1])
+    return {impl: _run_child("--memory-child", impl) for impl in impls}
+
+
+# ------------------------------------------------------------------------------ JIT compile time
+def _compile_child(backend):
+    """First LeNet step minus a steady one, in ms: what the first call pays to compile/load."""
+    import numpy as np
+
+    import edutorch as lib
+
+    backends.set_backend(backend)
+    rng = np.random.default_rng(0)
+    model = train_step.build_lenet(lib)
+    train_step._load(lib, model, train_step._lenet_weights(rng))
+    x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
+    step = train_step._library_step(lib, model, x, rng.integers(0, 10, 64).astype(np.int64))
+    times = []
+    for _ in range(4):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    print((times[0] - sorted(times[1:])[1]) * 1e3)
+
+
+def compile_time():
+    """Extra cost of the first LeNet step per backend, ms; numba with a cold then a warm cache."""
+    out = {"edutorch[numpy] first step": _run_child("--compile-child", "numpy")}
+    if "numba" in BACKENDS:
+        with tempfile.TemporaryDirectory() as cache:
+            # an empty cache: what a new machine pays once, then what every later process pays
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+            out["edutorch[numba] first step, cold cache"] = _run_child(
+                "--compile-child", "numba", env=env
+            )
+            out["edutorch[numba] first step, warm cache"] = _run_child(
+                "--compile-child", "numba", env=env
+            )
     return out
 
 
@@ -172,13 +224,25 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--json", metavar="PATH")
     ap.add_argument("--torch-threads", type=int, default=2, help="torch intra-op threads")
+    ap.add_argument(
+        "--only",
+        default=",".join(WORKLOADS + ("memory", "compile")),
+        help="comma-separated subset of: " + ", ".join(WORKLOADS + ("memory", "compile")),
+    )
     ap.add_argument("--memory-child", help=argparse.SUPPRESS)
+    ap.add_argument("--compile-child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.memory_child:
         return _memory_child(args.memory_child)
+    if args.compile_child:
+        return _compile_child(args.compile_child)
+    only = args.only.split(",")
     rounds, repeat = (3, 2) if args.quick else (args.rounds, 5)
-    results = timed_workloads(rounds, repeat, args.torch_threads)
-    results["peak RSS of the LeNet step, MiB"] = peak_memory()
+    results = timed_workloads(rounds, repeat, args.torch_threads, only)
+    if "memory" in only:
+        results["peak RSS of the LeNet step, MiB"] = peak_memory()
+    if "compile" in only:
+        results["first-step (JIT compile/load) cost of LeNet, ms"] = compile_time()
     info = {
         **machine(),
         "load average": os.getloadavg(),
