@@ -1,6 +1,7 @@
 """One SGD training step of an MLP and of LeNet-5: edutorch vs torch CPU vs hand-written numpy.
 
-    python benchmarks/train_step.py [--model mlp|lenet|both] [--rounds 9] [--json out.json]
+    python benchmarks/train_step.py [--model mlp|lenet|both] [--rounds 9] [--torch-threads 2]
+                                    [--json out.json]
 
 All three start from the same weights and data; the first step's losses are checked to agree
 before anything is timed, so the comparison is between equal computations.
@@ -80,7 +81,7 @@ def _library_step(lib, model, x, y):
     return step
 
 
-def workloads(name, batch):
+def workloads(name, batch, torch_threads=2):
     rng = np.random.default_rng(0)
     if name == "mlp":
         weights = _mlp_weights(rng)
@@ -96,6 +97,7 @@ def workloads(name, batch):
     libs = {"edutorch": edutorch}
     torch = try_torch()
     if torch is not None:
+        torch.set_num_threads(torch_threads)  # 1 on a busy 2-core machine: spinning threads fight
         libs["torch"] = torch
     steps = {}
     for lib_name, lib in libs.items():
@@ -115,13 +117,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", choices=["mlp", "lenet", "both"], default="both")
     ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--torch-threads", type=int, default=2)
     ap.add_argument("--json")
     args = ap.parse_args(argv)
     results = {}
     for name, batch in (("mlp", 128), ("lenet", 64)):
         if args.model not in (name, "both"):
             continue
-        medians = time_interleaved(workloads(name, batch), rounds=args.rounds)
+        medians = time_interleaved(workloads(name, batch, args.torch_threads), rounds=args.rounds)
         ref = "torch" if "torch" in medians else "numpy (by hand)"
         report(f"{name} training step, batch {batch} ({args.rounds} rounds)", medians, ref)
         if "torch" in medians:

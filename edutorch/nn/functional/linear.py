@@ -5,6 +5,7 @@ from __future__ import annotations
 from ... import ops
 from ..._tensor import Tensor
 from ...autograd.function import Op
+from ...autograd.grad_mode import STATE
 
 __all__ = ["linear"]
 
@@ -23,19 +24,29 @@ class Linear(Op):
         flat = xd.reshape(_rows(xd.shape), xd.shape[-1])  # BLAS wants 2-D; free when contiguous
         out = flat @ w.T
         if bias is not None:
-            out += bias._data
+            out += bias._data  # in place: no second (rows, out) array
         return out.reshape(xd.shape[:-1] + (w.shape[0],))
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = (ctx.needs_input_grad + (False,))[:3]
-        rows = _rows(x.shape)
-        g2 = grad.reshape(rows, weight.shape[0])
-        gx = grad.matmul(weight) if need_x else None
-        gw = g2.t().mm(x.reshape(rows, x.shape[-1])) if need_w else None
-        gb = g2.sum(0) if need_b else None
-        return gx, gw, gb
+        need = (ctx.needs_input_grad + (False,))[:3]
+        if STATE.grad_enabled:  # create_graph: Tensor ops, so these gradients are differentiable
+            return _grads(grad, x, weight, need)
+        # the usual case: the same products straight in numpy, with no graph nodes to build
+        grads = _grads(grad._data, x._data, weight._data, need)
+        return tuple(None if g is None else Tensor._make(g) for g in grads)
+
+
+def _grads(g, x, w, need):
+    """(dx, dW, db) from g (*, out), x (*, in), W (out, in): numpy arrays or Tensors alike."""
+    need_x, need_w, need_b = need
+    rows = _rows(x.shape)
+    g2 = g.reshape(rows, w.shape[0])
+    gx = g @ w if need_x else None
+    gw = g2.T @ x.reshape(rows, x.shape[-1]) if need_w else None
+    gb = g2.sum(0) if need_b else None
+    return gx, gw, gb
 
 
 def _rows(shape):
@@ -55,18 +66,19 @@ def linear(input, weight, bias=None):
         raise TypeError(
             f"linear(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}"
         )
-    if weight.dim() != 2 or input.dim() == 0:
+    x, w = input._data, weight._data  # numpy shapes and dtypes: cheaper than Tensor properties
+    if w.ndim != 2 or x.ndim == 0:
         out = ops.matmul(input, weight.t())  # rare shapes (1-D weight): the general matmul rules
         return out if bias is None else out + bias
-    if input.shape[-1] != weight.shape[1]:
-        rows = input.numel() // input.shape[-1] if input.shape[-1] else 0
+    if x.shape[-1] != w.shape[1]:
+        rows = x.size // x.shape[-1] if x.shape[-1] else 0
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-            f"{weight.shape[1]}x{weight.shape[0]})"
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+            f"{w.shape[1]}x{w.shape[0]})"
         )
-    if input.dtype != weight.dtype:
+    if x.dtype != w.dtype:
         a, b = (_SCALAR_NAMES.get(t.dtype.name, t.dtype.name) for t in (input, weight))
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {a} != {b}")
-    if bias is not None and bias.dtype != input.dtype and bias._data.dtype.kind == "f":
+    if bias is not None and bias._data.dtype != x.dtype and bias._data.dtype.kind == "f":
         bias = bias.to(input.dtype)
     return Linear.apply(input, weight, bias)
