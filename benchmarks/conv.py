@@ -57,9 +57,12 @@ def conv_workloads(d, torch):
     pads = ((1, 1), (1, 1))
 
     def step_kernels():
-        kernels.conv_forward(d["x"], d["w"], d["b"], (1, 1), pads, (1, 1), 1)
+        # as the Conv2d op does: the forward's columns are kept for the weight gradient
+        cols = kernels.conv_columns(d["x"], (K, K), (1, 1), pads, (1, 1))
+        kernels.conv_forward(d["x"], d["w"], d["b"], (1, 1), pads, (1, 1), 1, cols=cols)
         gx = kernels.conv_backward_input(d["g"], d["w"], d["x"].shape, (1, 1), pads, (1, 1), 1)
-        gw = kernels.conv_backward_weight(d["g"], d["x"], d["w"].shape, (1, 1), pads, (1, 1), 1)
+        gw = kernels.conv_backward_weight(d["g"], d["x"], d["w"].shape, (1, 1), pads, (1, 1), 1,
+                                          cols=cols)  # fmt: skip
         return gx, gw, d["g"].sum(axis=(0, 2, 3))
 
     def step_numpy():

@@ -26,12 +26,19 @@ How convolution is made fast (measured in benchmarks/conv.py):
 * **Reused scratch memory.** Fresh memory costs a page fault on first touch of every 4 KiB; in a
   virtual machine that was ~6 µs a page, so the ~13 MB of new temporaries per step cost more than
   torch's whole convolution. The big temporaries (padded input, cols, column gradients) live in
-  ``_workspace`` buffers reused from call to call, and cols is rebuilt for the weight gradient
-  (~3 ms) rather than kept alive between forward and backward (20 MB per layer).
+  ``_workspace`` buffers reused from call to call.
+* **cols kept for the weight gradient** (``conv_columns``): the forward's cols (20 MB on the
+  benchmark layer) are handed to ``conv_backward_weight`` instead of being rebuilt (2-3 ms). The
+  ops only do this when glibc keeps freed memory for reuse (``memory.py``): otherwise each fresh
+  cols array would pay its page faults, far more than the rebuild.
+
+A backend with faster layout steps subclasses ``_Geometry`` and builds its own ``ConvKernels``
+(see ``numba_kernels``): the GEMMs and the grouping logic stay here, once.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import threading
@@ -42,7 +49,8 @@ from numpy.lib.stride_tricks import as_strided
 NAME = "numpy"
 
 __all__ = [
-    "conv_output_size", "conv_forward", "conv_backward_input", "conv_backward_weight",
+    "conv_output_size", "conv_columns", "conv_forward", "conv_backward_input",
+    "conv_backward_weight",
     "pool_output_size", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
     "avg_pool_backward", "adaptive_avg_pool_forward", "adaptive_avg_pool_backward",
     "normalize_forward",
@@ -123,8 +131,19 @@ class _Geometry:
         buf[self.crop()] = x
         return buf
 
-    def im2col(self, x):
-        """(N, C, *spatial) -> cols (C*K, N*L), channel-major: row (c, k) = channel c, offset k."""
+    @functools.cached_property
+    def starts(self):
+        """``flat`` only: how far into the flat padded image each kernel offset's run starts."""
+        return np.array(
+            [sum(i * dl * p for i, dl, p in zip(kidx, self.dilation, self.pitch))
+             for kidx in itertools.product(*map(range, self.ksize))],
+            dtype=np.int64,
+        )  # fmt: skip
+
+    def im2col(self, x, fresh=False):
+        """(N, C, *spatial) -> cols (C*K, N*L), channel-major: row (c, k) = channel c, offset k.
+
+        In a reused scratch buffer, or a new array with ``fresh`` (to keep until backward)."""
         n, c = x.shape[:2]
         buf = self.padded_input(x)
         item = buf.itemsize
@@ -140,7 +159,7 @@ class _Geometry:
                 (sc,) + tuple(dl * s for dl, s in zip(self.dilation, sp)) + (sn,)
                 + tuple(st * s for st, s in zip(self.stride, sp))
             )  # fmt: skip
-        cols = _workspace("cols", shape, buf.dtype)
+        cols = np.empty(shape, buf.dtype) if fresh else _workspace("cols", shape, buf.dtype)
         np.copyto(cols, as_strided(buf, shape, strides, writeable=False))
         return cols.reshape(c * self.K, n * self.L)
 
@@ -179,8 +198,7 @@ class _Geometry:
             gbuf = _workspace("gbuf", (n, c, size + self.tail), dtype, zero=True)
             target = gbuf.swapaxes(0, 1)  # (C, N, flat): matches the layout of gcols' rows
             gcols = gcols.reshape((c,) + self.ksize + (n, self.L))
-            for kidx in itertools.product(*map(range, self.ksize)):
-                start = sum(i * dl * p for i, dl, p in zip(kidx, self.dilation, self.pitch))
+            for kidx, start in zip(itertools.product(*map(range, self.ksize)), self.starts):
                 target[:, :, start : start + self.L] += gcols[(slice(None),) + kidx]
             padded = gbuf[:, :, :size].reshape((n, c) + self.padded)
         else:
@@ -207,53 +225,84 @@ def _matmul(a, b, role):
     return np.matmul(a, b, out=_workspace(role, shape, np.result_type(a, b)))
 
 
-def conv_forward(x, weight, bias, stride, padding, dilation, groups):
-    """out[n, o] = b[o] + Σ_{c,k} W[o, c, k] · x_padded[n, c, stride·l + dilation·k].
+class ConvKernels:
+    """The convolution kernels over one layout class (``_Geometry`` or a faster subclass).
 
-    x (N, C, *S), weight (O, C/groups, *k), bias (O,) or None -> (N, O, *out).
+    Geometries are cached per shape: a training loop asks for the same few again and again.
     """
-    geo = _Geometry(x.shape[2:], weight.shape[2:], stride, padding, dilation)
-    o = weight.shape[0]
-    cols = geo.im2col(x)
-    if groups == 1:
-        rows = _matmul(weight.reshape(o, -1), cols, "rows")  # (O, C*K) @ (C*K, N*L): one GEMM
-    else:
-        w = weight.reshape(groups, o // groups, -1)
-        rows = _matmul(w, _grouped(cols, groups), "rows").reshape(o, -1)
-    return geo.rows_to_output(rows, x.shape[0], bias)
+
+    def __init__(self, layout):
+        self.geometry = functools.lru_cache(maxsize=256)(layout)
+
+    def _geo(self, spatial, ksize, stride, padding, dilation):
+        return self.geometry(tuple(spatial), tuple(ksize), tuple(stride),
+                             tuple(map(tuple, padding)), tuple(dilation))  # fmt: skip
+
+    def columns(self, x, ksize, stride, padding, dilation):
+        """cols (C*K, N*L) of x in a new array: give it to ``conv_forward`` and later to
+        ``conv_backward_weight`` (same geometry) so that backward need not rebuild it."""
+        return self._geo(x.shape[2:], ksize, stride, padding, dilation).im2col(x, fresh=True)
+
+    def forward(self, x, weight, bias, stride, padding, dilation, groups, cols=None):
+        """out[n, o] = b[o] + Σ_{c,k} W[o, c, k] · x_padded[n, c, stride·l + dilation·k].
+
+        x (N, C, *S), weight (O, C/groups, *k), bias (O,) or None -> (N, O, *out).
+        ``cols``: x's columns from ``conv_columns``, if already built.
+        """
+        geo = self._geo(x.shape[2:], weight.shape[2:], stride, padding, dilation)
+        o = weight.shape[0]
+        if cols is None:
+            cols = geo.im2col(x)
+        if groups == 1:
+            rows = _matmul(weight.reshape(o, -1), cols, "rows")  # (O, C*K) @ (C*K, N*L): one GEMM
+        else:
+            w = weight.reshape(groups, o // groups, -1)
+            rows = _matmul(w, _grouped(cols, groups), "rows").reshape(o, -1)
+        return geo.rows_to_output(rows, x.shape[0], bias)
+
+    def backward_input(self, grad, weight, input_shape, stride, padding, dilation, groups):
+        """d loss / d x: column gradients Wᵀ @ grad, then col2im. Also conv_transpose's forward.
+
+        grad (N, O, *out), weight (O, C/groups, *k), input_shape (N, C, *S) -> (N, C, *S).
+        """
+        geo = self._geo(input_shape[2:], weight.shape[2:], stride, padding, dilation)
+        o = weight.shape[0]
+        rows = geo.grad_rows(grad)
+        if groups == 1:
+            gcols = _matmul(weight.reshape(o, -1).T, rows, "gcols")  # (C*K, O) @ (O, N*L)
+        else:
+            wt = weight.reshape(groups, o // groups, -1).transpose(0, 2, 1)
+            gcols = _matmul(wt, _grouped(rows, groups), "gcols").reshape(-1, rows.shape[1])
+        return geo.col2im(gcols, input_shape[0], grad.dtype)
+
+    def backward_weight(self, grad, x, weight_shape, stride, padding, dilation, groups,
+                        cols=None):  # fmt: skip
+        """d loss / d W = grad (O, N*L) @ colsᵀ (N*L, C*K). grad (N, O, *out), x (N, C, *S).
+
+        ``cols``: the forward's columns of x (``conv_columns``); rebuilt from x when None.
+        """
+        geo = self._geo(x.shape[2:], weight_shape[2:], stride, padding, dilation)
+        if cols is None:
+            cols = geo.im2col(x)
+        rows = geo.grad_rows(grad)
+        # computed transposed, (C*K, N*L) @ (N*L, O): OpenBLAS ran this 1.7x faster than
+        # (O, N*L) @ (N*L, C*K) here; transposing the small result back is free
+        if groups == 1:
+            gw = (cols @ rows.T).T
+        else:
+            gw = _grouped(cols, groups) @ _grouped(rows, groups).transpose(0, 2, 1)
+            gw = gw.transpose(0, 2, 1)
+        return np.ascontiguousarray(gw, dtype=grad.dtype).reshape(weight_shape)
+
+    def export(self):
+        """The module-level kernel functions: (conv_columns, conv_forward, conv_backward_input,
+        conv_backward_weight)."""
+        return self.columns, self.forward, self.backward_input, self.backward_weight
 
 
-def conv_backward_input(grad, weight, input_shape, stride, padding, dilation, groups):
-    """d loss / d x: column gradients Wᵀ @ grad, then col2im. Also the forward of conv_transpose.
-
-    grad (N, O, *out), weight (O, C/groups, *k), input_shape (N, C, *S) -> (N, C, *S).
-    """
-    geo = _Geometry(input_shape[2:], weight.shape[2:], stride, padding, dilation)
-    o = weight.shape[0]
-    rows = geo.grad_rows(grad)
-    if groups == 1:
-        gcols = _matmul(weight.reshape(o, -1).T, rows, "gcols")  # (C*K, O) @ (O, N*L)
-    else:
-        wt = weight.reshape(groups, o // groups, -1).transpose(0, 2, 1)
-        gcols = _matmul(wt, _grouped(rows, groups), "gcols").reshape(-1, rows.shape[1])
-    return geo.col2im(gcols, input_shape[0], grad.dtype)
-
-
-def conv_backward_weight(grad, x, weight_shape, stride, padding, dilation, groups):
-    """d loss / d W = grad (O, N*L) @ colsᵀ (N*L, C*K). grad (N, O, *out), x (N, C, *S).
-
-    cols is rebuilt from x: cheaper than keeping 20 MB per layer alive until backward.
-    """
-    geo = _Geometry(x.shape[2:], weight_shape[2:], stride, padding, dilation)
-    cols = geo.im2col(x)
-    rows = geo.grad_rows(grad)
-    # computed transposed, (C*K, N*L) @ (N*L, O): OpenBLAS ran this 1.7x faster than
-    # (O, N*L) @ (N*L, C*K) here; transposing the small result back is free
-    if groups == 1:
-        gw = (cols @ rows.T).T
-    else:
-        gw = (_grouped(cols, groups) @ _grouped(rows, groups).transpose(0, 2, 1)).transpose(0, 2, 1)
-    return np.ascontiguousarray(gw, dtype=grad.dtype).reshape(weight_shape)
+conv_columns, conv_forward, conv_backward_input, conv_backward_weight = ConvKernels(
+    _Geometry
+).export()
 
 
 # =============================================================================== pooling

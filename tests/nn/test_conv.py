@@ -277,6 +277,70 @@ def test_conv_transpose2d_matches_naive_loops(groups, k, stride, padding, dilati
     np.testing.assert_allclose(y.numpy(), ref, rtol=1e-10, atol=1e-10)
 
 
+FLOAT32_CASES = {
+    "3x3_pad1": (2, (3, 4, 9, 7), (5, 4, 3, 3), dict(padding=1)),
+    "same_even_kernel": (2, (2, 3, 6, 5), (4, 3, 2, 4), dict(padding="same")),
+    "dilation_groups": (2, (2, 4, 8, 9), (6, 2, 3, 2), dict(padding=(2, 1), dilation=2, groups=2)),
+    "strided": (2, (2, 3, 9, 8), (4, 3, 3, 3), dict(stride=2, padding=1)),
+    "conv1d": (1, (3, 2, 11), (4, 2, 3), dict(padding=2, dilation=2)),
+    "conv3d": (3, (2, 2, 4, 5, 3), (3, 2, 2, 3, 2), dict(padding=1)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", FLOAT32_CASES)
+def test_backends_agree_in_float32(case, restore_backend):
+    """Forward, input and weight gradients in float32 on each backend vs float64 loops: the
+    backends differ only by float32 rounding (the compiled col2im sums in another order)."""
+    dims, xs, ws, kw = FLOAT32_CASES[case]
+    rng = np.random.default_rng(11)
+    x_np, w_np = (
+        rng.standard_normal(xs, dtype=np.float32),
+        rng.standard_normal(ws, dtype=np.float32),
+    )
+    g_np = None
+    conv = (F.conv1d, F.conv2d, F.conv3d)[dims - 1]
+    for name in backends.BACKENDS:
+        if name == "numba":
+            pytest.importorskip("numba")
+        backends.set_backend(name)
+        got = []
+        for dtype in (np.float64, np.float32):
+            x, w = _t(x_np.astype(dtype), True), _t(w_np.astype(dtype), True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "same" with an even kernel warns
+                y = conv(x, w, **kw)
+            if g_np is None:
+                g_np = rng.standard_normal(y.shape, dtype=np.float32)
+            y.backward(_t(g_np.astype(dtype)))
+            got.append([a.detach().numpy() for a in (y, x.grad, w.grad)])
+        for exact, f32 in zip(*got):
+            assert f32.dtype == np.float32
+            np.testing.assert_allclose(f32, exact, rtol=1e-5, atol=1e-5 * np.abs(exact).max())
+
+
+def test_weight_gradient_with_and_without_kept_columns(monkeypatch):
+    """The forward keeps im2col's columns for the weight gradient (when freed memory is reused):
+    the same gradient as rebuilding them, which a second backward of a retained graph does."""
+    rng = np.random.default_rng(12)
+    x = _t(rng.standard_normal((2, 3, 7, 6), dtype=np.float32), True)
+    w = _t(rng.standard_normal((4, 3, 3, 3), dtype=np.float32), True)
+    y = F.conv2d(x, w, padding=1)
+    kept = backends.memory.tuned
+    assert (y.grad_fn.cols is not None) == kept
+    y.sum().backward(retain_graph=True)
+    assert y.grad_fn.cols is None  # used once, then freed
+    first = w.grad.numpy().copy()
+    w.grad = None
+    y.sum().backward()  # columns rebuilt from x
+    np.testing.assert_array_equal(w.grad.numpy(), first)
+    monkeypatch.setattr(backends.memory, "tuned", not kept)
+    w.grad = None
+    F.conv2d(x, w, padding=1).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), first)
+    frozen = F.conv2d(x, w.detach(), padding=1)  # no weight gradient: nothing kept
+    assert frozen.grad_fn.cols is None
+
+
 def test_float32_in_float32_out_and_contiguous():
     rng = np.random.default_rng(6)
     x = edutorch.tensor(rng.standard_normal((2, 3, 6, 6), dtype=np.float32))

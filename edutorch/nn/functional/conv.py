@@ -17,7 +17,7 @@ import warnings
 
 from ..._tensor import Tensor
 from ...autograd.function import Op
-from ...backends import get_backend
+from ...backends import get_backend, memory
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -31,11 +31,17 @@ class Convolution(Op):
 
     @staticmethod
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+        kernels = get_backend()
         b = None if bias is None else bias._data
         ctx.save_for_backward(x, weight)
         ctx.conv = (stride, padding, dilation, groups)
-        return get_backend().conv_forward(
-            x._data, weight._data, b, stride, padding, dilation, groups
+        ctx.cols = None
+        # the weight gradient reuses the forward's columns (im2col of x) instead of rebuilding
+        # them; only when freed memory is reused, else the fresh array's page faults cost more
+        if ctx.needs_input_grad[1] and memory.tuned:
+            ctx.cols = kernels.conv_columns(x._data, weight.shape[2:], stride, padding, dilation)
+        return kernels.conv_forward(
+            x._data, weight._data, b, stride, padding, dilation, groups, cols=ctx.cols
         )
 
     @staticmethod
@@ -46,7 +52,8 @@ class Convolution(Op):
         if need_x:
             gx = ConvolutionTranspose.apply(grad, weight, None, *ctx.conv, tuple(x.shape))
         if need_w:
-            gw = ConvolutionWeight.apply(x, grad, tuple(weight.shape), *ctx.conv)
+            cols, ctx.cols = ctx.cols, None  # used once: frees it; a retained graph rebuilds it
+            gw = ConvolutionWeight.apply(x, grad, tuple(weight.shape), *ctx.conv, cols=cols)
         if need_b:
             gb = grad.sum((0,) + tuple(range(2, grad.dim())))
         return gx, gw, gb
@@ -95,16 +102,16 @@ class ConvolutionTranspose(Op):
 class ConvolutionWeight(Op):
     """dW[o, c, k] = Σ_{n,l} g[n, o, l] · x[n, c, stride·l + dilation·k - padding].
 
-    x (N, C, *S), g (N, O, *out) -> weight_shape.
+    x (N, C, *S), g (N, O, *out) -> weight_shape; ``cols``: x's columns, if the forward kept them.
     dx = ConvolutionTranspose(g, dy), dg = Convolution(x, dy).
     """
 
     @staticmethod
-    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups):
+    def forward(ctx, x, g, weight_shape, stride, padding, dilation, groups, cols=None):
         ctx.save_for_backward(x, g)
         ctx.conv = (stride, padding, dilation, groups)
         return get_backend().conv_backward_weight(
-            g._data, x._data, weight_shape, stride, padding, dilation, groups
+            g._data, x._data, weight_shape, stride, padding, dilation, groups, cols=cols
         )
 
     @staticmethod
