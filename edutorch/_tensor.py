@@ -462,7 +462,7 @@ class Tensor:
         self.grad_fn, self._output_nr = out.grad_fn, out._output_nr
         self._requires_grad = out._requires_grad
         if out.grad_fn is not None:
-            out.grad_fn.outputs = [weakref.ref(self)]
+            out.grad_fn._replace_output(out._output_nr, self)
         if self._view is not None:
             self._view = (*self._view[:2], self._vc[0])  # in step with its base again
 

@@ -1,9 +1,9 @@
 """The backward pass: walk the graph from the outputs back to the leaves, once per node.
 
-1. Count, for every node reachable from the roots, how many edges lead into it.
-2. Start from the roots' nodes; a node runs when all gradients for it have arrived (its count
-   reaches zero). Among ready nodes the newest runs first, which is the order torch uses.
-3. Each node's ``backward`` turns the gradient of its outputs into gradients of its inputs;
+1. Start from the roots' nodes. Every node is numbered when it is made, and its inputs' nodes
+   are older, so running the newest node that holds a gradient first means all gradients for
+   it have arrived (no need to count edges beforehand); it is also the order torch uses.
+2. Each node's ``backward`` turns the gradient of its outputs into gradients of its inputs;
    these are summed into the next nodes' buffers, or into ``.grad`` of leaf tensors.
 
 No recursion anywhere, so a chain of 100,000 ops is fine.
@@ -11,7 +11,7 @@ No recursion anywhere, so a chain of 100,000 ops is fine.
 
 from __future__ import annotations
 
-import heapq
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -38,78 +38,53 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
     tracer = STATE.tracer  # read once: a tracer is switched on or off between passes, not inside
     captured = [None] * (len(capture) if capture else 0)
     buffers: dict = {}  # node -> [grad of output 0, grad of output 1, ...]
-    ready_roots = []
+    heap: list = []  # nodes holding some gradient, newest first
     leaf_grads_owned: set = set()  # ids of gradient tensors now stored in some leaf's .grad
     with set_grad_enabled(create_graph):
         for t, g in zip(roots, root_grads):
             if t.grad_fn is None:
                 _deliver_to_leaf(t, g, capture, captured, leaf_grads_owned, create_graph)
             else:
-                _add_to_buffer(buffers, t.grad_fn, t._output_nr, g)
-                ready_roots.append(t.grad_fn)
-        pending = _count_dependencies(ready_roots)
-        starts = [node for node in set(ready_roots) if pending.get(node, 0) == 0]
-        heap = [(-node.seq, id(node), node) for node in starts]
-        heapq.heapify(heap)
+                _add_to_buffer(buffers, heap, t.grad_fn, t._output_nr, g)
         while heap:
-            node = heapq.heappop(heap)[2]
-            grads = buffers.pop(node, None)
-            if grads is not None and (node.pre_hooks or node.retained or capture):
+            node = heappop(heap)[2]
+            grads = buffers.pop(node)
+            if node.pre_hooks or node.retained or capture:
                 grads = _before_node(node, grads, capture, captured)
-            if grads is not None and (grads[0] is not None or any(g is not None for g in grads)):
-                input_grads = _call_backward(node, grads)
-                if not retain_graph:
-                    node.release()
+            input_grads = _call_backward(node, grads)
+            if not retain_graph:
+                node.release()
+            if tracer is not None:
                 input_grads = [
                     None if g is None or edge is None else _fit_to(g, inp)
                     for edge, inp, g in zip(node.edges, node.inputs, input_grads)
                 ]
-                if tracer is not None:
-                    tracer.on_backward(node, grads, input_grads)
-            else:
-                input_grads = (None,) * len(node.edges)
-            for edge, g in zip(node.edges, input_grads):
-                if edge is None:
+                tracer.on_backward(node, grads, input_grads)
+            for edge, inp, g in zip(node.edges, node.inputs, input_grads):
+                if edge is None or g is None:
                     continue
+                g = _fit_to(g, inp)
                 target, nr = edge
                 if nr < 0:
-                    if g is not None:
-                        _deliver_to_leaf(
-                            target, g, capture, captured, leaf_grads_owned, create_graph, grads
-                        )
-                    continue
-                if g is not None:
-                    _add_to_buffer(buffers, target, nr, g)
-                pending[target] -= 1
-                if pending[target] == 0:
-                    heapq.heappush(heap, (-target.seq, id(target), target))
+                    _deliver_to_leaf(
+                        target, g, capture, captured, leaf_grads_owned, create_graph, grads
+                    )
+                else:
+                    _add_to_buffer(buffers, heap, target, nr, g)
     return captured
 
 
-def _count_dependencies(root_nodes):
-    """How many edges lead into each node reachable from the roots (iterative DFS)."""
-    pending = {}
-    seen = set()
-    stack = list(root_nodes)
-    for node in root_nodes:
-        seen.add(node)
-    while stack:
-        node = stack.pop()
-        for edge in node.edges:
-            if edge is None or edge[1] < 0:
-                continue
-            nxt = edge[0]
-            pending[nxt] = pending.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return pending
+def _add_to_buffer(buffers, heap, node, nr, g):
+    """Sum ``g`` into the gradient waiting for output ``nr`` of ``node``; queue the node when its
+    first gradient arrives.
 
-
-def _add_to_buffer(buffers, node, nr, g):
+    Popping the newest queued node is always safe: edges lead from newer nodes to older ones, so
+    every node that could still add to it is newer, and would have been popped first.
+    """
     buf = buffers.get(node)
     if buf is None:
-        buf = buffers[node] = [None] * len(node.outputs)
+        buf = buffers[node] = [None] * node.n_outputs
+        heappush(heap, (-node.seq, id(node), node))
     buf[nr] = g if buf[nr] is None else buf[nr] + g  # out of place: g may be shared elsewhere
 
 
@@ -172,7 +147,7 @@ def _one_per_input(node, result):
 def _zeros_like_output(node, nr):
     from .._tensor import Tensor
 
-    out = node.outputs[nr]()
+    out = node.outputs[nr]() if node.outputs[nr] is not None else None
     if out is None:
         raise RuntimeError(f"{node.name()}: output {nr} is gone and has no gradient")
     return Tensor._make(np.zeros_like(out._data))
@@ -193,23 +168,24 @@ def _fit_to(g, inp):
 
 def _deliver_to_leaf(leaf, g, capture, captured, owned, create_graph, node_grads=()):
     """Leaf hooks, then either capture (autograd.grad) or accumulate into ``leaf.grad``."""
-    for hook in leaf._hooks or ():
-        new = hook(g)
-        if new is not None:
-            g = new
+    if leaf._hooks:
+        for hook in leaf._hooks:
+            new = hook(g)
+            if new is not None:
+                g = new
     if capture is not None:
         slot = capture.get(id(leaf))
         if slot is not None:
             captured[slot] = g if captured[slot] is None else captured[slot] + g
         return
-    if not create_graph:
+    if not create_graph and g._requires_grad:
         g = g.detach()
     if STATE.tracer is not None:
         STATE.tracer.on_accumulate(leaf, g)
     if leaf.grad is None:
         arr = g._data
         shared = (
-            id(g._data) in owned
+            id(arr) in owned
             or any(ng is not None and ng._data is arr for ng in node_grads)
             or not (arr.flags.owndata and arr.flags.writeable)
         )

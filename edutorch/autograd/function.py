@@ -16,7 +16,7 @@ import numpy as np
 from .. import _dtype
 from .grad_mode import STATE, no_grad
 
-_sequence = itertools.count()  # creation order: the engine runs newest nodes first, as torch does
+_sequence = itertools.count()  # graph order: the engine runs newest nodes first, as torch does
 
 
 class Node:
@@ -26,10 +26,13 @@ class Node:
     ``saved_tensors``, ``outputs`` (weak references), ``edges`` (where gradients go), ``location``
     (user code that made it; filled only while a tracer or anomaly detection is on, so normal runs
     pay nothing).
+
+    A node holds as few objects as it can: every one that outlives the forward pass is one more
+    for Python's garbage collector to scan, again and again, while the graph is alive.
     """
 
     __slots__ = (
-        "fn", "inputs", "edges", "needs_input_grad", "tracking", "seq", "outputs", "_saved",
+        "fn", "inputs", "edges", "tracking", "seq", "_out", "_saved",
         "_saved_versions", "__dict__", "__weakref__",
     )  # fmt: skip
 
@@ -41,11 +44,12 @@ class Node:
     non_differentiable = ()
     materialize_grads = True
     _post_hooks = None  # [hook, ...] from grad_fn.register_hook
+    _own_output = None  # (alias, output_nr) when backward needs the node's own output
+    n_outputs = 1
 
     def __init__(self, fn, inputs):
         self.fn = fn
         self.inputs = inputs
-        self.seq = next(_sequence)
         self._saved = ()
 
     # --- what forward uses -------------------------------------------------------------------
@@ -54,7 +58,26 @@ class Node:
         if not self.tracking:
             return  # no backward will run: keep nothing (the no-grad path stays cheap)
         self._saved = tensors
-        self._saved_versions = [t._vc[0] if t is not None else 0 for t in tensors]
+        self._saved_versions = tuple([t._vc[0] if t is not None else 0 for t in tensors])
+
+    def unlinked_output(self, out):
+        """What to save of ``out``, an output of this node: the same data and version counter but
+        no grad_fn, since out -> node -> out would be a reference cycle that only the garbage
+        collector frees (torch saves outputs this way too). ``saved_tensors`` links it back when
+        the backward builds a graph of its own (create_graph=True)."""
+        alias = out.detach()
+        self._own_output = (alias, out._output_nr)
+        return alias
+
+    @property
+    def needs_input_grad(self):
+        """One bool per input: does it want a gradient? (known before forward runs, as in torch)"""
+        if not self.tracking:
+            return (False,) * len(self.inputs)
+        try:
+            return tuple([edge is not None for edge in self.edges])
+        except AttributeError:  # forward is running: the edges come after it
+            return tuple([isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
 
     def mark_non_differentiable(self, *tensors):
         self.non_differentiable = tuple(id(t) for t in tensors)
@@ -82,6 +105,9 @@ class Node:
                     "instead. Hint: clone() the tensor before changing it in place, or avoid the "
                     "in-place op."
                 )
+        if self._own_output is not None and STATE.grad_enabled:
+            alias, nr = self._own_output
+            alias.grad_fn, alias._output_nr, alias._requires_grad = self, nr, True
         return self._saved
 
     def release(self):
@@ -89,6 +115,17 @@ class Node:
         if self._saved:
             self._saved = ()
             self._freed = True
+
+    @property
+    def outputs(self):
+        """Weak references to the outputs (a strong one would make a cycle: out -> node -> out)."""
+        refs = self._out  # a single weak reference for a single output: one object less to keep
+        return refs if type(refs) is tuple else (refs,)
+
+    def _replace_output(self, nr, t):
+        refs = list(self.outputs)
+        refs[nr] = weakref.ref(t)
+        self._out = tuple(refs) if len(refs) > 1 else refs[0]
 
     # --- what a torch user sees on grad_fn ---------------------------------------------------
     @property
@@ -175,14 +212,14 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = Node(cls, args)
-        # which inputs want a gradient is known before forward runs, as in torch
+        # whether a gradient may flow is known before forward runs, as in torch
+        tracking = False
         if STATE.grad_enabled:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            ctx.tracking = True in needs
-        else:
-            needs = (False,) * len(args)
-            ctx.tracking = False
-        ctx.needs_input_grad = needs
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    tracking = True
+                    break
+        ctx.tracking = tracking
         if cls.builtin:
             try:
                 raw = cls.forward(ctx, *args, **kwargs)
@@ -261,8 +298,8 @@ def _connect(cls, ctx, args, raw):
 def _attach(ctx, args, outputs):
     """Make ``ctx`` the grad_fn of the outputs and record where each input's gradient goes."""
     edges = []
-    for a, needed in zip(args, ctx.needs_input_grad):
-        if not needed:
+    for a in args:
+        if not (isinstance(a, Tensor) and a._requires_grad):
             edges.append(None)
             continue
         if a._view is not None:
@@ -270,6 +307,7 @@ def _attach(ctx, args, outputs):
         fn = a.grad_fn
         edges.append((fn, a._output_nr) if fn is not None else (a, -1))  # a leaf: (itself, -1)
     ctx.edges = edges
+    ctx.seq = next(_sequence)  # numbered after its inputs' nodes, even those _sync_view just made
     refs = []
     for t in outputs:
         if isinstance(t, Tensor):
@@ -277,7 +315,12 @@ def _attach(ctx, args, outputs):
                 t.grad_fn = ctx
                 t._requires_grad = True
             refs.append(weakref.ref(t))
-    ctx.outputs = refs
+        else:
+            refs.append(None)
+    if len(refs) == 1:
+        ctx._out = refs[0]
+    else:
+        ctx._out, ctx.n_outputs = tuple(refs), len(refs)
     if STATE.anomaly or STATE.tracer is not None:
         _traced(ctx, args, outputs)
 

@@ -37,12 +37,15 @@ def _save_operands(ctx, a, b):
         ta = a if isinstance(a, Tensor) else None
         tb = b if isinstance(b, Tensor) else None
         ctx.save_for_backward(ta, tb)
-        ctx.scalars = (a, b)
+        if ta is None or tb is None:
+            ctx.scalars = (a, b)
 
 
 def _saved_operands(ctx):
     a, b = ctx.saved_tensors
-    return (ctx.scalars[0] if a is None else a), (ctx.scalars[1] if b is None else b)
+    if a is None or b is None:
+        return (ctx.scalars[0] if a is None else a), (ctx.scalars[1] if b is None else b)
+    return a, b
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -255,7 +258,8 @@ class _Unary(Op):
         out = super().apply(a)
         node = out.grad_fn
         if node is not None and node.fn is cls and "y" in cls.saves:
-            node.save_for_backward(*((a, out) if cls.saves == "xy" else (out,)))
+            y = node.unlinked_output(out)
+            node.save_for_backward(*((a, y) if cls.saves == "xy" else (y,)))
         return out
 
 
@@ -351,7 +355,23 @@ class Tanh(_Unary):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * (1 - y * y)
+        return TanhBackward.apply(grad, y)
+
+
+class TanhBackward(Op):
+    """out = g·(1 - y²), tanh's backward as one op (torch's tanh_backward): a backward pass makes
+    one node here instead of three; d/dg = 1 - y², d/dy = -2gy."""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        g, y = g._data, y._data
+        return g - g * y * y  # no Python scalar: numpy converts one on every call
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, y = ctx.saved_tensors
+        return grad * (1 - y * y), grad * g * y * -2
 
 
 class Sigmoid(_Unary):
@@ -361,14 +381,29 @@ class Sigmoid(_Unary):
 
     @staticmethod
     def compute(x):
-        # split by sign so neither branch overflows: for x < 0 use eˣ/(1 + eˣ)
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        # y = exp(-ln(1 + e⁻ˣ)): logaddexp never overflows, and 4 numpy calls beat splitting by sign
+        return np.exp(-np.logaddexp(0, -x))
 
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        return grad * y * (1 - y)
+        return SigmoidBackward.apply(grad, y)
+
+
+class SigmoidBackward(Op):
+    """out = g·y(1 - y), sigmoid's backward as one op (torch's sigmoid_backward); d/dg = y(1 - y),
+    d/dy = g(1 - 2y)."""
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        gy = g._data * y._data
+        return gy - gy * y._data
+
+    @staticmethod
+    def backward(ctx, grad):
+        g, y = ctx.saved_tensors
+        return grad * y * (1 - y), grad * g * (1 - 2 * y)
 
 
 class Relu(_Unary):

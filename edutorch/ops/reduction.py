@@ -36,7 +36,8 @@ class _SavesOutput(Op):
         out = super().apply(a, *args)
         node = out.grad_fn
         if node is not None and node.fn is cls:
-            node.save_for_backward(*((a, out) if cls.save_input else (out,)))
+            y = node.unlinked_output(out)
+            node.save_for_backward(*((a, y) if cls.save_input else (y,)))
         return out
 
 
