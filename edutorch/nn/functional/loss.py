@@ -8,6 +8,7 @@ negative log-likelihood together never exponentiate a large logit, so logits of 
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -53,8 +54,9 @@ def _reduce_np(loss, reduction, count=None):
     total = loss.sum()
     if reduction == "sum":
         return np.asarray(total, dtype=loss.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):  # an empty (or all-ignored) mean is nan
-        return np.asarray(total / (loss.size if count is None else count), dtype=loss.dtype)
+    count = loss.size if count is None else count
+    mean = total / count if count else np.nan  # an empty (or all-ignored) mean is nan, as in torch
+    return np.asarray(mean, dtype=loss.dtype)
 
 
 def _grad_per_element(grad, reduction, count):
@@ -292,32 +294,33 @@ def _class_axis(x):
 
 def _check_class_targets(input, target, weight, fn):
     """torch's checks of class-index targets, in torch's order and words; returns (targets, C)."""
-    if input.ndim < 1:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if input.ndim != 1 and input.shape[0] != (target.shape[0] if target.ndim else 0):
+    x, t = input._data, target._data  # numpy shapes: cheaper than Tensor properties
+    if x.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {x.ndim})")
+    if x.ndim != 1 and x.shape[0] != (t.shape[0] if t.ndim else 0):
         raise ValueError(
-            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-            f"({target.shape[0] if target.ndim else 0})."
+            f"Expected input batch_size ({x.shape[0]}) to match target batch_size "
+            f"({t.shape[0] if t.ndim else 0})."
         )
-    n_classes = input.shape[_class_axis(input)]
-    if input.ndim == 1 and target.ndim >= 1 and target.numel() != 1:
+    n_classes = x.shape[_class_axis(x)]
+    if x.ndim == 1 and t.ndim >= 1 and t.size != 1:
         raise ValueError(
-            f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}"
+            f"For 1D input, 1D target must have size 1, but got target size: {t.shape[0]}"
         )
-    if input.ndim <= 2 and target.ndim > 1:
+    if x.ndim <= 2 and t.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.ndim == 4 and target.ndim != 3:
+    if x.ndim == 4 and t.ndim != 3:
         raise RuntimeError(
             "only batches of spatial targets supported (3D tensors) but got targets of dimension: "
-            f"{target.ndim}"
+            f"{t.ndim}"
         )
-    expected = (input.shape[0],) + tuple(input.shape[2:])
-    if input.ndim > 2 and tuple(target.shape) != expected:
-        if input.ndim == 4:
+    if x.ndim > 2 and t.shape != _position_shape(x.shape, 1):
+        if x.ndim == 4:
             raise RuntimeError(
-                f"size mismatch (got input: {list(input.shape)} , target: {list(target.shape)}"
+                f"size mismatch (got input: {list(x.shape)} , target: {list(t.shape)}"
             )
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+        expected = list(_position_shape(x.shape, 1))
+        raise RuntimeError(f"Expected target size {expected}, got {list(t.shape)}")
     if weight is not None:
         if weight.ndim != 1 or weight.numel() != n_classes:
             raise RuntimeError(
@@ -325,13 +328,11 @@ def _check_class_targets(input, target, weight, fn):
                 f"but got weight tensor of shape: {list(weight.shape)}"
             )
         _not_differentiable(fn, "weight", weight)
-    if target._data.dtype not in (np.int64, np.uint8):
+    if t.dtype.type not in (np.int64, np.uint8):
         raise RuntimeError(
-            "expected target dtype to be Long or Byte, but got "
-            f"{_TYPE_NAMES[target._data.dtype][:-6]}"
+            f"expected target dtype to be Long or Byte, but got {_TYPE_NAMES[t.dtype][:-6]}"
         )
-    t = target._data.reshape(()) if input.ndim == 1 else target._data
-    return t, n_classes
+    return (t.reshape(()) if x.ndim == 1 else t), n_classes
 
 
 def _check_bounds(t, n_classes, ignore_index):
@@ -342,10 +343,33 @@ def _check_bounds(t, n_classes, ignore_index):
         raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
 
 
+def _position_shape(shape, ax):
+    """The shape of one value per position: the input's shape without the class axis."""
+    return shape[:ax] + shape[ax + 1 :]
+
+
+def _by_position(x, ax):
+    """(N, C, d1, ...) or (C,) → (M, C), one row per position: picking classes is a[rows, t]."""
+    if ax != x.ndim - 1:
+        x = np.moveaxis(x, ax, -1)  # a copy below, but only for the rare (N, C, d1, ...) inputs
+    return x.reshape(-1 if x.size else math.prod(x.shape[:-1]), x.shape[-1])
+
+
+def _from_positions(a, shape, ax):
+    """Inverse of ``_by_position``: (M, C) back to ``shape``, the class axis at ``ax``."""
+    if ax == len(shape) - 1:
+        return a.reshape(shape)
+    return np.moveaxis(a.reshape(_position_shape(shape, ax) + (shape[ax],)), -1, ax)
+
+
 def _log_softmax(x, axis):
-    # subtract the largest logit first: exp then sees only numbers <= 0 and cannot overflow
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    """log softmax along ``axis``; the result is a (non-contiguous) view of the input's shape."""
+    # classes first and contiguous: numpy reduces across whole rows ~2x faster than along a
+    # short last axis (for 10 classes), which is what softmax over (N, C) logits would do
+    a = x.swapaxes(0, axis).copy()
+    a -= a.max(axis=0)  # largest logit first: exp then sees only numbers <= 0 and cannot overflow
+    a -= np.log(np.exp(a).sum(axis=0))
+    return a.swapaxes(0, axis)
 
 
 class NllLoss(Op):
@@ -354,6 +378,7 @@ class NllLoss(Op):
     input (N, C, d1, ...) or (C,), target (N, d1, ...) or (); positions whose target is
     ``ignore_index`` get loss 0, and 'mean' divides by Σ w[tᵢ] over the other positions.
     ``CrossEntropy`` reuses all of this, fusing log-softmax in front.
+    Inside, every position is a row of an (M, C) array, so one fancy index picks all targets.
     """
 
     softmax = False
@@ -362,44 +387,78 @@ class NllLoss(Op):
     def forward(cls, ctx, input, t, weight, ignore_index, reduction, smoothing=0.0):
         x = input._data
         ax = _class_axis(x)
-        n_classes = x.shape[ax]
-        logp = _log_softmax(x, ax) if cls.softmax else x
-        # per-position arrays keep a size-1 class axis, so they broadcast against logp
-        keep = np.expand_dims(t != ignore_index, ax)
-        idx = np.where(keep, np.expand_dims(t, ax), 0)  # ignored positions read class 0, masked
-        w_t = keep.astype(x.dtype)
-        if weight is not None:
-            w = weight._data.astype(x.dtype, copy=False)
-            w_t *= w[idx]
-        loss = -(1 - smoothing) * w_t * np.take_along_axis(logp, idx, ax)
-        w_b = _class_shaped(w, x.ndim, ax, n_classes) if weight is not None else 1
+        logp = _by_position(x, ax)
+        if cls.softmax:
+            logp = _log_softmax(logp, 1)
+        t = t.reshape(-1)
+        keep = t != ignore_index
+        idx = t if keep.all() else np.where(keep, t, 0)  # ignored positions read class 0, masked
+        w = weight._data.astype(x.dtype, copy=False) if weight is not None else None
+        if w is None and idx is t:  # the usual case: every position counts once, weight 1
+            w_t, count = 1.0, t.size
+        else:  # each position's weight: w[t], or 0 where ignored
+            w_t = keep.astype(x.dtype)
+            if w is not None:
+                w_t *= w[idx]
+            count = w_t.sum()
+        rows = np.arange(t.size)
+        loss = logp[rows, idx] * ((smoothing - 1) * w_t)
         if smoothing > 0:  # the ε/C share spread over every class (torch's label smoothing)
-            loss -= smoothing / n_classes * keep * (logp * w_b).sum(axis=ax, keepdims=True)
+            per_class = logp * w if w is not None else logp
+            loss -= smoothing / logp.shape[1] * keep * per_class.sum(axis=1)
         ctx.save_for_backward(input)
-        ctx.ax, ctx.reduction, ctx.count = ax, reduction, w_t.sum()
-        if STATE.grad_enabled and input.requires_grad:
-            # q: the weighted target distribution; d(-Σ q log softmax(x))/dx = (Σ q) p - q
-            q = np.zeros_like(logp)
-            np.put_along_axis(q, idx, (1 - smoothing) * w_t, ax)
-            if smoothing > 0:
-                q += smoothing / n_classes * w_b * keep
-            ctx.logp, ctx.q, ctx.q_sum = logp, q, q.sum(axis=ax, keepdims=True)
-        return _reduce_np(loss.squeeze(ax).astype(x.dtype, copy=False), reduction, ctx.count)
+        ctx.ax, ctx.reduction, ctx.count = ax, reduction, count
+        ctx.logp, ctx.rows, ctx.idx, ctx.keep = logp, rows, idx, keep
+        ctx.w_t, ctx.w, ctx.smoothing = w_t, w, smoothing
+        loss = loss.reshape(_position_shape(x.shape, ax)).astype(x.dtype, copy=False)
+        return _reduce_np(loss, reduction, count)
 
     @classmethod
     def backward(cls, ctx, grad):
+        # d(-Σ_c q_c log softmax(x)_c)/dx = (Σ_c q_c) softmax(x) - q, for the target weights q
         (input,) = ctx.saved_tensors
-        ax, q, q_sum = ctx.ax, ctx.q, ctx.q_sum
+        ax, shape = ctx.ax, input.shape
         if STATE.grad_enabled:  # create_graph: Tensor ops, so that this gradient is differentiable
             g = _grad_per_element(grad, ctx.reduction, ctx.count)
             g = g.unsqueeze(ax) if ctx.reduction == "none" else g
-            q = Tensor._make(q)
-            dx = (input.softmax(ax) * Tensor._make(q_sum) - q) * g if cls.softmax else -q * g
-        else:  # the usual case: the same formula in numpy, with no graph nodes to build
-            g = grad._data / ctx.count if ctx.reduction == "mean" else grad._data
-            g = np.expand_dims(g, ax) if ctx.reduction == "none" else g
-            dx = Tensor._make(((np.exp(ctx.logp) * q_sum - q) if cls.softmax else -q) * g)
-        return dx, None, None, None, None, None
+            q = _add_q(np.zeros_like(ctx.logp), ctx, 1.0)
+            q_sum = Tensor._make(q.sum(axis=1).reshape(_position_shape(shape, ax))).unsqueeze(ax)
+            q = Tensor._make(_from_positions(q, shape, ax))
+            dx = (input.softmax(ax) * q_sum - q) * g if cls.softmax else -q * g
+            return dx, None, None, None, None, None
+        # the usual case: the same formula in numpy on the (M, C) rows, q never built
+        g = grad._data / ctx.count if ctx.reduction == "mean" else grad._data
+        g = g.reshape(-1) if ctx.reduction == "none" else g  # a number, or one per position
+        if cls.softmax:
+            dx = np.exp(ctx.logp) * _per_row(_q_sum(ctx) * g)
+        else:
+            dx = np.zeros_like(ctx.logp)
+        dx = _add_q(dx, ctx, -g)
+        return Tensor._make(_from_positions(dx, shape, ax)), None, None, None, None, None
+
+
+def _q_sum(ctx):
+    """Σ_c q_c for each position (a number when every position has weight 1)."""
+    q_sum = (1 - ctx.smoothing) * ctx.w_t
+    if ctx.smoothing > 0:
+        mean_w = ctx.w.mean() if ctx.w is not None else 1.0  # Σ_c w_c / C
+        q_sum = q_sum + ctx.smoothing * mean_w * ctx.keep
+    return q_sum
+
+
+def _add_q(out, ctx, scale):
+    """out (M, C) += q · scale, q never built: (1 - ε) w[t] at each position's target class plus
+    ε/C · w over every class (label smoothing), 0 where ignored; scale: a number or one per row."""
+    out[ctx.rows, ctx.idx] += (1 - ctx.smoothing) * ctx.w_t * scale
+    if ctx.smoothing > 0:
+        w = ctx.w if ctx.w is not None else 1.0
+        out += _per_row(ctx.smoothing / out.shape[1] * ctx.keep * scale) * w
+    return out
+
+
+def _per_row(a):
+    """A value per row (M,) as a column (M, 1) that broadcasts over the classes; numbers pass."""
+    return a[:, None] if np.ndim(a) == 1 else a
 
 
 class CrossEntropy(NllLoss):
