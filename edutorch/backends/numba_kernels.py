@@ -109,14 +109,12 @@ class _Geometry(_np._Geometry):
         grid = (self.out[0],) + self.padded[1:]
         return _positions(grid, tuple(slice(0, s) for s in self.out))
 
-    def col2im(self, gcols, n, dtype):
-        if not (self.flat and gcols.dtype == dtype in _FLOATS):
-            return super().col2im(gcols, n, dtype)
-        c = gcols.shape[0] // self.K
-        out = np.empty((n, c) + self.spatial, dtype=dtype)
+    def col2im(self, gcols, out):
+        if not (self.flat and gcols.dtype == out.dtype in _FLOATS):
+            return super().col2im(gcols, out)
+        n, c = out.shape[:2]
         cols = gcols.reshape(c, self.K, n, self.L)
         _col2im_flat(cols, self.starts, self.inside, out.reshape(n, c, -1))
-        return out
 
     def rows_to_output(self, rows, n, bias):
         if not (self.flat and rows.dtype in _FLOATS and (bias is None or bias.dtype == rows.dtype)):
@@ -129,7 +127,8 @@ class _Geometry(_np._Geometry):
 
 
 conv_columns, conv_forward, conv_backward_input, conv_backward_weight = _np.ConvKernels(
-    _Geometry
+    _Geometry,
+    chunk_bytes=1 << 20,  # ~L2-sized: the compiled col2im reads them from cache
 ).export()
 
 

@@ -190,19 +190,20 @@ class _Geometry:
             np.add(view.swapaxes(0, 1), bias.reshape((o,) + (1,) * len(self.out)), out=out)
         return out
 
-    def col2im(self, gcols, n, dtype):
-        """Adjoint of im2col: (C*K, N*L) column gradients summed back into (N, C, *spatial)."""
-        c = gcols.shape[0] // self.K
+    def col2im(self, gcols, out):
+        """Adjoint of im2col: (C*K, n*L) column gradients of n samples summed into out
+        (n, C, *spatial)."""
+        n, c = out.shape[:2]
         if self.flat:
             size = math.prod(self.padded)
-            gbuf = _workspace("gbuf", (n, c, size + self.tail), dtype, zero=True)
+            gbuf = _workspace("gbuf", (n, c, size + self.tail), out.dtype, zero=True)
             target = gbuf.swapaxes(0, 1)  # (C, N, flat): matches the layout of gcols' rows
             gcols = gcols.reshape((c,) + self.ksize + (n, self.L))
             for kidx, start in zip(itertools.product(*map(range, self.ksize)), self.starts):
                 target[:, :, start : start + self.L] += gcols[(slice(None),) + kidx]
             padded = gbuf[:, :, :size].reshape((n, c) + self.padded)
         else:
-            padded = _workspace("gbuf", (n, c) + self.padded, dtype, zero=True)
+            padded = _workspace("gbuf", (n, c) + self.padded, out.dtype, zero=True)
             target = padded.swapaxes(0, 1)
             gcols = gcols.reshape((c,) + self.ksize + (n,) + self.out)
             for kidx in itertools.product(*map(range, self.ksize)):
@@ -211,7 +212,7 @@ class _Geometry:
                     for i, dl, st, o in zip(kidx, self.dilation, self.stride, self.out)
                 )
                 target[(slice(None), slice(None)) + window] += gcols[(slice(None),) + kidx]
-        return np.ascontiguousarray(padded[self.crop()])
+        out[...] = padded[self.crop()]
 
 
 def _grouped(a, groups):
@@ -231,8 +232,9 @@ class ConvKernels:
     Geometries are cached per shape: a training loop asks for the same few again and again.
     """
 
-    def __init__(self, layout):
+    def __init__(self, layout, chunk_bytes):
         self.geometry = functools.lru_cache(maxsize=256)(layout)
+        self.chunk_bytes = chunk_bytes  # column gradients per col2im call (see backward_input)
 
     def _geo(self, spatial, ksize, stride, padding, dilation):
         return self.geometry(tuple(spatial), tuple(ksize), tuple(stride),
@@ -264,16 +266,21 @@ class ConvKernels:
         """d loss / d x: column gradients Wᵀ @ grad, then col2im. Also conv_transpose's forward.
 
         grad (N, O, *out), weight (O, C/groups, *k), input_shape (N, C, *S) -> (N, C, *S).
+        A few samples at a time, so that their column gradients stay in the CPU cache between
+        the GEMM that writes them and col2im that reads them.
         """
         geo = self._geo(input_shape[2:], weight.shape[2:], stride, padding, dilation)
-        o = weight.shape[0]
+        o, n = weight.shape[0], input_shape[0]
         rows = geo.grad_rows(grad)
-        if groups == 1:
-            gcols = _matmul(weight.reshape(o, -1).T, rows, "gcols")  # (C*K, O) @ (O, N*L)
-        else:
-            wt = weight.reshape(groups, o // groups, -1).transpose(0, 2, 1)
-            gcols = _matmul(wt, _grouped(rows, groups), "gcols").reshape(-1, rows.shape[1])
-        return geo.col2im(gcols, input_shape[0], grad.dtype)
+        wt = weight.reshape(groups, o // groups, -1).transpose(0, 2, 1)  # (G, C*K/G, O/G)
+        out = np.empty(input_shape, dtype=rows.dtype)
+        sample_bytes = input_shape[1] * geo.K * geo.L * rows.itemsize  # one sample's gcols
+        step = max(1, self.chunk_bytes // sample_bytes)
+        for start in range(0, n, step):
+            part = rows[:, start * geo.L : (start + step) * geo.L]
+            gcols = _matmul(wt, _grouped(part, groups), "gcols")  # (G, C*K/G, O/G) @ (G, O/G, m)
+            geo.col2im(gcols.reshape(-1, part.shape[1]), out[start : start + step])
+        return out
 
     def backward_weight(self, grad, x, weight_shape, stride, padding, dilation, groups,
                         cols=None):  # fmt: skip
@@ -301,7 +308,8 @@ class ConvKernels:
 
 
 conv_columns, conv_forward, conv_backward_input, conv_backward_weight = ConvKernels(
-    _Geometry
+    _Geometry,
+    chunk_bytes=8 << 20,  # numpy pays per call: few, big chunks (3 on the benchmark)
 ).export()
 
 

@@ -318,6 +318,35 @@ def test_backends_agree_in_float32(case, restore_backend):
             np.testing.assert_allclose(f32, exact, rtol=1e-5, atol=1e-5 * np.abs(exact).max())
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [dict(), dict(stride=(2, 1), padding=(1, 2)), dict(padding=(1, 1), dilation=(2, 2), groups=2)],
+)
+def test_input_gradient_in_chunks_of_samples(kw):
+    """backward_input runs a few samples at a time (cache-sized chunks): one sample per chunk
+    gives the same result as all at once, for each backend's layout."""
+    kernels = backends.get_backend()
+    rng = np.random.default_rng(13)
+    x_shape, w = (5, 4, 7, 6), rng.standard_normal((6, 4 // kw.get("groups", 1), 3, 2))
+    geo = dict(stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1) | kw
+    pads = tuple((p, p) for p in geo["padding"])
+    args = (geo["stride"], pads, geo["dilation"], geo["groups"])
+    out = kernels.conv_forward(np.zeros(x_shape), w, None, *args[:3], args[3])
+    g = rng.standard_normal(out.shape)
+    whole = backends.numpy_kernels.ConvKernels(kernels._Geometry, chunk_bytes=1 << 30)
+    one_by_one = backends.numpy_kernels.ConvKernels(kernels._Geometry, chunk_bytes=1)
+    np.testing.assert_allclose(
+        one_by_one.backward_input(g, w, x_shape, *args),
+        whole.backward_input(g, w, x_shape, *args), rtol=1e-12, atol=1e-12,
+    )  # fmt: skip
+    ref = naive_conv_transpose(g, w, None, args[0], (0, 0), (0, 0), args[2], args[3])
+    crop = tuple(slice(p, p + s) for p, s in zip(geo["padding"], x_shape[2:]))
+    full = np.zeros(x_shape[:2] + tuple(s + 2 * p for s, p in zip(x_shape[2:], geo["padding"])))
+    full[(slice(None), slice(None)) + tuple(slice(0, f) for f in ref.shape[2:])] = ref
+    np.testing.assert_allclose(whole.backward_input(g, w, x_shape, *args),
+                               full[(slice(None), slice(None)) + crop], atol=1e-12)  # fmt: skip
+
+
 def test_weight_gradient_with_and_without_kept_columns(monkeypatch):
     """The forward keeps im2col's columns for the weight gradient (when freed memory is reused):
     the same gradient as rebuilding them, which a second backward of a retained graph does."""
