@@ -557,6 +557,13 @@ class Module:
     def __call__(self, *args, **kwargs):
         tracer = STATE.tracer
         if tracer is None:
+            if not (
+                self._forward_pre_hooks
+                or self._forward_hooks
+                or self._backward_hooks
+                or self._backward_pre_hooks
+            ):
+                return self.forward(*args, **kwargs)  # the common case, in one frame: no hooks
             return self._call_impl(*args, **kwargs)
         tracer.enter_module(self)  # a trace is recording: it labels the next ops with our path
         try:
@@ -565,13 +572,7 @@ class Module:
             tracer.exit_module(self)
 
     def _call_impl(self, *args, **kwargs):
-        if not (
-            self._forward_pre_hooks
-            or self._forward_hooks
-            or self._backward_hooks
-            or self._backward_pre_hooks
-        ):
-            return self.forward(*args, **kwargs)  # the common case: no hooks at all
+        """``forward`` with the hooks around it (empty hook dicts cost a loop that does nothing)."""
         for key, hook in list(self._forward_pre_hooks.items()):
             if key in self._forward_pre_hooks_with_kwargs:
                 result = hook(self, args, kwargs)

@@ -143,12 +143,12 @@ class Optimizer:
                 loss = closure()
         with no_grad():
             for group in self.param_groups:
+                maximize = group.get("maximize", False)
                 for p in group["params"]:
-                    if p.grad is None:
+                    g = p.grad
+                    if g is None:
                         continue  # a parameter that took no part in the loss stays as it is
-                    grad = p.grad._data
-                    if group.get("maximize", False):
-                        grad = -grad  # climb the objective: step along +gradient
+                    grad = -g._data if maximize else g._data  # maximize: step along +gradient
                     self._update(p, grad, group)
                     p._vc[0] += 1  # p changed in place: a graph that saved it must notice
         return loss
