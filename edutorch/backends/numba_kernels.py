@@ -116,14 +116,13 @@ class _Geometry(_np._Geometry):
         cols = gcols.reshape(c, self.K, n, self.L)
         _col2im_flat(cols, self.starts, self.inside, out.reshape(n, c, -1))
 
-    def rows_to_output(self, rows, n, bias):
-        if not (self.flat and rows.dtype in _FLOATS and (bias is None or bias.dtype == rows.dtype)):
-            return super().rows_to_output(rows, n, bias)
-        o = rows.shape[0]
-        out = np.empty((n, o) + self.out, dtype=rows.dtype)
+    def rows_to_output(self, rows, bias, out):
+        same = bias is None or bias.dtype == out.dtype
+        if not (self.flat and rows.dtype == out.dtype in _FLOATS and same):
+            return super().rows_to_output(rows, bias, out)
+        n, o = out.shape[:2]
         b = np.zeros(o, rows.dtype) if bias is None else np.ascontiguousarray(bias)
         _rows_to_output(rows.reshape(o, n, self.L), self.outputs, b, out.reshape(n, o, -1))
-        return out
 
 
 conv_columns, conv_forward, conv_backward_input, conv_backward_weight = _np.ConvKernels(

@@ -322,9 +322,9 @@ def test_backends_agree_in_float32(case, restore_backend):
     "kw",
     [dict(), dict(stride=(2, 1), padding=(1, 2)), dict(padding=(1, 1), dilation=(2, 2), groups=2)],
 )
-def test_input_gradient_in_chunks_of_samples(kw):
-    """backward_input runs a few samples at a time (cache-sized chunks): one sample per chunk
-    gives the same result as all at once, for each backend's layout."""
+def test_conv_kernels_in_chunks_of_samples(kw):
+    """forward and backward_input run a few samples at a time (cache-sized chunks): one sample
+    per chunk gives the same results as all at once, for each backend's layout."""
     kernels = backends.get_backend()
     rng = np.random.default_rng(13)
     x_shape, w = (5, 4, 7, 6), rng.standard_normal((6, 4 // kw.get("groups", 1), 3, 2))
@@ -335,10 +335,20 @@ def test_input_gradient_in_chunks_of_samples(kw):
     g = rng.standard_normal(out.shape)
     whole = backends.numpy_kernels.ConvKernels(kernels._Geometry, chunk_bytes=1 << 30)
     one_by_one = backends.numpy_kernels.ConvKernels(kernels._Geometry, chunk_bytes=1)
+    one_by_one.forward_chunk = 1
     np.testing.assert_allclose(
         one_by_one.backward_input(g, w, x_shape, *args),
         whole.backward_input(g, w, x_shape, *args), rtol=1e-12, atol=1e-12,
     )  # fmt: skip
+    x = rng.standard_normal(x_shape)[..., ::-1]  # non-contiguous
+    b = rng.standard_normal(w.shape[0])
+    y = whole.forward(x, w, b, *args)
+    np.testing.assert_allclose(y, naive_conv(x, w, b, *args), atol=1e-12)
+    cols = one_by_one.columns(x, w.shape[2:], *args[:3])
+    np.testing.assert_allclose(one_by_one.forward(x, w, b, *args, cols=cols), y, atol=1e-12)
+    gw = whole.backward_weight(g, x, w.shape, *args)  # cols rebuilt
+    np.testing.assert_allclose(one_by_one.backward_weight(g, x, w.shape, *args, cols=cols), gw,
+                               atol=1e-12)  # fmt: skip
     ref = naive_conv_transpose(g, w, None, args[0], (0, 0), (0, 0), args[2], args[3])
     crop = tuple(slice(p, p + s) for p, s in zip(geo["padding"], x_shape[2:]))
     full = np.zeros(x_shape[:2] + tuple(s + 2 * p for s, p in zip(x_shape[2:], geo["padding"])))
