@@ -572,6 +572,17 @@ def test_cross_entropy_is_one_fused_node():
     assert node.variable is x  # straight to the leaf: log-softmax is inside the same op
 
 
+@pytest.mark.parametrize("shape", [(8, 10), (4, 5, 3), (5,)])
+def test_class_losses_give_contiguous_input_gradients(shape):
+    # inside, the losses work on a class-first copy and (M, C) rows; the gradient must not show it
+    n_classes = shape[1] if len(shape) > 1 else shape[0]
+    t = edutorch.randint(0, n_classes, shape[:1] + shape[2:] if len(shape) > 1 else ())
+    for fn in (F.cross_entropy, F.nll_loss):
+        x = edutorch.randn(*shape, requires_grad=True)
+        fn(x, t).backward()
+        assert x.grad.is_contiguous() and x.grad._data.flags.c_contiguous
+
+
 def test_byte_targets_and_dtypes():
     x = edutorch.randn(3, 4)
     t = edutorch.tensor([0, 3, 1])

@@ -359,7 +359,8 @@ def _from_positions(a, shape, ax):
     """Inverse of ``_by_position``: (M, C) back to ``shape``, the class axis at ``ax``."""
     if ax == len(shape) - 1:
         return a.reshape(shape)
-    return np.moveaxis(a.reshape(_position_shape(shape, ax) + (shape[ax],)), -1, ax)
+    moved = a.reshape(_position_shape(shape, ax) + (shape[ax],))
+    return np.ascontiguousarray(np.moveaxis(moved, -1, ax))  # gradients are contiguous in torch
 
 
 def _log_softmax(x, axis):
@@ -430,7 +431,7 @@ class NllLoss(Op):
         g = grad._data / ctx.count if ctx.reduction == "mean" else grad._data
         g = g.reshape(-1) if ctx.reduction == "none" else g  # a number, or one per position
         if cls.softmax:
-            dx = np.exp(ctx.logp) * _per_row(_q_sum(ctx) * g)
+            dx = np.exp(ctx.logp, order="C") * _per_row(_q_sum(ctx) * g)  # C: logp is a view
         else:
             dx = np.zeros_like(ctx.logp)
         dx = _add_q(dx, ctx, -g)
