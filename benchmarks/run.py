@@ -83,10 +83,11 @@ WORKLOADS = ("mlp", "lenet", "conv", "pool", "overhead", "trace")
 def timed_workloads(rounds, repeat, torch_threads=2, only=WORKLOADS):
     """{workload: {implementation: median ms}} for the workloads named in ``only``."""
     torch = _torch_with(torch_threads)
+    threads = torch_threads  # train_step sets torch's (global) thread count itself
     data = conv._data()
     makers = {
-        "MLP step (batch 128)": ("mlp", lambda: train_step.workloads("mlp", 128)),
-        "LeNet-5 step (batch 64)": ("lenet", lambda: train_step.workloads("lenet", 64)),
+        "MLP step (batch 128)": ("mlp", lambda: train_step.workloads("mlp", 128, threads)),
+        "LeNet-5 step (batch 64)": ("lenet", lambda: train_step.workloads("lenet", 64, threads)),
         "Conv2d fwd+bwd 32x16x32x32": ("conv", lambda: _rename(conv.conv_workloads(data, torch))),
         "MaxPool2d fwd+bwd 32x32x32x32": (
             "pool",
