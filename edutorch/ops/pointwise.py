@@ -9,6 +9,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Op
+from ..autograd.grad_mode import STATE
 from ._util import binary_operands, broadcast_error, broadcast_shapes
 
 
@@ -420,6 +421,8 @@ class Relu(_Unary):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        if not STATE.grad_enabled:  # no create_graph: one numpy multiply, no op dispatch
+            return Tensor._make(grad._data * (y._data > 0))
         return grad * (y > 0)
 
 
