@@ -94,10 +94,15 @@ def _fold(g, pairs, mode, shape):
         if lo == hi == 0:
             continue
         src = _padded(np.arange(shape[axis]), [(lo, hi)], mode, -1)
-        read = src >= 0
         out = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1 :], g.dtype)
-        before = (slice(None),) * axis
-        np.add.at(out, before + (src[read],), g[before + (read,)])  # add.at: sources repeat
+        at = (slice(None),) * axis
+        # the middle, where output i is input i - lo, in one copy; then the few border positions
+        start = min(max(lo, 0), len(src))
+        stop = max(len(src) - max(hi, 0), start)
+        out[at + (slice(start - lo, stop - lo),)] = g[at + (slice(start, stop),)]
+        for i in [*range(start), *range(stop, len(src))]:
+            if src[i] >= 0:
+                out[at + (src[i],)] += g[at + (i,)]
         g = out
     return g
 
