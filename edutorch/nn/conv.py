@@ -24,6 +24,19 @@ def _ntuple(value, n):
     return value * n if len(value) == 1 else value
 
 
+def _pad_pairs(padding, kernel_size, dilation):
+    """[left, right, top, bottom, ...]: p on both sides, or for "same" d(k-1) split with the odd
+    element after; "valid" is all zeros."""
+    pairs = []
+    for i, (k, d) in enumerate(zip(kernel_size, dilation)):
+        if isinstance(padding, str):
+            total = d * (k - 1) if padding == "same" else 0
+            pairs.append([total // 2, total - total // 2])
+        else:
+            pairs.append([padding[i], padding[i]])
+    return [p for pair in reversed(pairs) for p in pair]
+
+
 class _ConvNd(Module):
     """Shared constructor, initialisation and repr; subclasses set ``_dims`` and ``forward``."""
 
@@ -50,19 +63,12 @@ class _ConvNd(Module):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
             padding = _ntuple(padding, n)
+        if padding_mode != "zeros" and transposed:  # torch checks this one first
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 f"padding_mode must be one of {_PADDING_MODES}, "
                 f"but got padding_mode='{padding_mode}'"
-            )
-        if padding_mode != "zeros":
-            if transposed:
-                raise ValueError(
-                    f'Only "zeros" padding mode is supported for {type(self).__name__}'
-                )
-            raise NotImplementedError(
-                f"padding_mode='{padding_mode}' is not implemented in edutorch; "
-                "use padding_mode='zeros'"
             )
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -74,6 +80,8 @@ class _ConvNd(Module):
         self.output_padding = _ntuple(output_padding, n)
         self.groups = groups
         self.padding_mode = padding_mode
+        # what F.pad takes for the other padding modes: (before, after) per dim, last dim first
+        self._reversed_padding_repeated_twice = _pad_pairs(padding, self.kernel_size, self.dilation)
         if transposed:
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
@@ -116,7 +124,11 @@ class _Conv(_ConvNd):
 
     def forward(self, input):
         conv = (F.conv1d, F.conv2d, F.conv3d)[self._dims - 1]
-        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+        padding = self.padding
+        if self.padding_mode != "zeros":  # pad with F.pad first, then a conv without padding
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            padding = 0
+        return conv(input, self.weight, self.bias, self.stride, padding, self.dilation,
                     self.groups)  # fmt: skip
 
 

@@ -72,6 +72,8 @@ def _check_batched(m, x, n):
 def _conv(b, m, xs, scope):
     n = len(m.kernel_size)
     _check_batched(m, xs[0], n)
+    if m.padding_mode != "zeros":  # Conv's own pads are zeros; the others would need a Pad node
+        raise Unsupported(f"{type(m).__name__} with padding_mode={m.padding_mode!r}")
     inputs = [xs[0].name, b.weight(scope + "weight", _np(m.weight)), *_bias_input(b, m, scope)]
     return b.node("Conv", inputs, scope, kernel_shape=list(m.kernel_size), strides=list(m.stride),
                   pads=_conv_pads(m, n), dilations=list(m.dilation), group=m.groups)  # fmt: skip

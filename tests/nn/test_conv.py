@@ -462,8 +462,6 @@ def test_layer_constructor_errors():
         nn.Conv2d(4, 4, 3, padding="full")
     with pytest.raises(ValueError, match="padding_mode must be one of"):
         nn.Conv2d(4, 4, 3, padding_mode="mirror")
-    with pytest.raises(NotImplementedError, match="reflect"):
-        nn.Conv2d(4, 4, 3, padding_mode="reflect")
     with pytest.raises(ValueError, match='Only "zeros" padding mode'):
         nn.ConvTranspose2d(4, 4, 3, padding_mode="reflect")
 
