@@ -109,15 +109,20 @@ def _fold(g, pairs, mode, shape):
 
 # ------------------------------------------------------------------------------ argument checks
 def _ints(pad):
+    """pad as a list of ints, or torch's TypeError (its argument parser vets the first element
+    more strictly than the rest, hence two messages)."""
     if not isinstance(pad, (tuple, list)):
         raise TypeError(
             f"pad(): argument 'pad' (position 2) must be tuple of ints, not {type(pad).__name__}"
         )
     for pos, p in enumerate(pad):
-        if isinstance(p, bool) or not hasattr(type(p), "__index__"):
+        if not hasattr(type(p), "__index__") or (pos == 0 and isinstance(p, bool)):
             raise TypeError(
                 "pad(): argument 'pad' (position 2) must be tuple of ints, but found element of "
                 f"type {type(p).__name__} at pos {pos}"
+                if pos == 0
+                else "pad(): argument 'pad' failed to unpack the object at pos 2 with error "
+                f'"type must be tuple of ints,but got {type(p).__name__}"'
             )
     return [int(p) for p in pad]
 
