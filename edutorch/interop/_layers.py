@@ -34,6 +34,7 @@ def _has(name):
 
 _CONV = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups",
          "padding_mode")  # fmt: skip
+_PADS = ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad")
 _RNN = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout",
         "bidirectional")  # fmt: skip
 
@@ -148,6 +149,9 @@ ARGS = {
     # reshaping
     "Flatten": _attrs("start_dim", "end_dim"),
     "Unflatten": _attrs("dim", "unflattened_size"),
+    # padding
+    **{f"{kind}{d}d": _attrs("padding") for kind in _PADS for d in (1, 2, 3)},
+    **{f"ConstantPad{d}d": _attrs("padding", "value") for d in (1, 2, 3)},
     # recurrent
     "RNN": _attrs(*_RNN, "nonlinearity"),
     "LSTM": _attrs(*_RNN),

@@ -389,4 +389,6 @@ CONVERTERS = {
     "TransformerDecoderLayer": _unsupported(_NO_ATTENTION),
     "TransformerDecoder": _unsupported(_NO_ATTENTION),
     "Transformer": _unsupported(_NO_ATTENTION),
+    **{f"{kind}Pad{d}d": _unsupported("not exported yet (padding layers)") for d in (1, 2, 3)
+       for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular")},
 }  # fmt: skip

@@ -65,6 +65,8 @@ CASES = {
     "Conv2d-same": (lambda nn: nn.Conv2d(3, 2, 4, padding="same", dilation=2), floats(V3)),
     "Conv2d-valid": (lambda nn: nn.Conv2d(3, 2, 3, padding="valid", bias=False), floats(V3)),
     "Conv3d": (lambda nn: nn.Conv3d(2, 3, 3, padding=1), floats(V4)),
+    "Conv2d-circular": (lambda nn: nn.Conv2d(3, 2, 3, padding=(2, 1), padding_mode="circular"),
+                        floats(V3)),  # fmt: skip
     "ConvTranspose1d": (lambda nn: nn.ConvTranspose1d(3, 4, 3, stride=2), floats(V2)),
     "ConvTranspose2d": (lambda nn: nn.ConvTranspose2d(3, 4, 3), floats(V3)),
     "ConvTranspose2d-options": (
@@ -147,6 +149,14 @@ CASES = {
     "Flatten": (lambda nn: nn.Flatten(), floats(V3)),
     "Flatten-middle": (lambda nn: nn.Flatten(0, 2), floats(V3)),
     "Unflatten": (lambda nn: nn.Unflatten(1, (2, 4)), floats((2, 8, 3))),
+    # padding
+    **{f"{kind}{d}d": (lambda nn, kind=kind, d=d: getattr(nn, f"{kind}{d}d")((2, 1) * d),
+                       floats((V2, V3, V4)[d - 1]))
+       for kind in ("ZeroPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+       for d in (1, 2, 3)},
+    "ConstantPad1d": (lambda nn: nn.ConstantPad1d((3, -1), 2.5), floats(V2)),
+    "ConstantPad2d": (lambda nn: nn.ConstantPad2d(1, -1.0), floats(V3)),
+    "ConstantPad3d": (lambda nn: nn.ConstantPad3d((1, 0, 2, 1, 0, 2), 0.5), floats(V4)),
     # recurrent
     "RNN": (lambda nn: nn.RNN(3, 5), floats((4, 2, 3))),
     "RNN-relu-deep": (lambda nn: nn.RNN(3, 5, num_layers=2, nonlinearity="relu",

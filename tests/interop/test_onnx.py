@@ -28,6 +28,8 @@ REFUSED = {
     "MultiheadAttention": "MultiheadAttention", "MultiheadAttention-kvdim": "MultiheadAttention",
     "RNNCell": "RNNCell", "LSTMCell": "LSTMCell", "GRUCell": "GRUCell",
     **{name: "Transformer" for name in CASES if name.startswith("Transformer")},
+    **{name: "padding layers" for name in CASES if "Pad" in name},
+    "Conv2d-circular": "padding_mode='circular'",
     **{name: f"cannot export {name}" for name in CASES if name.endswith("Loss")},
 }  # fmt: skip
 REFUSED_BLOCKS = {"MultiheadAttention", "TransformerEncoderLayer"}
