@@ -13,6 +13,8 @@ import numpy as np
 from . import _dtype as dt
 from .autograd.grad_mode import STATE
 
+_new = object.__new__
+
 
 class Size(tuple):
     """A tensor's shape: a tuple that prints as ``edutorch.Size([2, 3])``."""
@@ -73,11 +75,11 @@ class Tensor:
     """
 
     __slots__ = (
-        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_hooks", "__weakref__",
-        "__dict__",
+        "_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_vc", "_hooks", "_view",
+        "__weakref__", "__dict__",
     )  # fmt: skip
+    # _view, for views: (tensor owning the memory, how to redo the view, version in sync)
     __array_priority__ = 1000  # numpy scalars on the left defer to our reflected operators
-    _view = None  # for views: (tensor owning the memory, how to redo the view, version in sync)
 
     def __init__(self, *args):
         # torch.Tensor(data) always makes float32; Tensor(2, 3) makes an uninitialised 2x3
@@ -95,11 +97,13 @@ class Tensor:
         self._output_nr = 0
         self._vc = [0]
         self._hooks = None
+        self._view = None
 
-    @classmethod
-    def _make(cls, data, requires_grad=False):
-        """Wrap a numpy array without copying (the fast internal constructor)."""
-        t = object.__new__(cls)
+    @staticmethod
+    def _make(data, requires_grad=False):
+        """Wrap a numpy array without copying (the fast internal constructor; a staticmethod, as
+        a classmethod would build a bound method on every call)."""
+        t = _new(Tensor)
         t._data = data
         t._requires_grad = requires_grad
         t.grad = None
@@ -107,6 +111,7 @@ class Tensor:
         t._output_nr = 0
         t._vc = [0]
         t._hooks = None
+        t._view = None
         return t
 
     # ------------------------------------------------------------------ attributes

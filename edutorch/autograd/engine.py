@@ -34,24 +34,37 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         tracer.in_backward -= 1
 
 
+class _Pass:
+    """What one backward pass carries around: read once, since tracers and anomaly mode are
+    switched on or off between passes, not inside one."""
+
+    __slots__ = ("capture", "captured", "create_graph", "tracer", "anomaly", "owned")
+
+    def __init__(self, capture, create_graph):
+        self.capture = capture
+        self.captured = [None] * (len(capture) if capture else 0)
+        self.create_graph = create_graph
+        self.tracer, self.anomaly = STATE.tracer, STATE.anomaly
+        self.owned: set = set()  # ids of gradient arrays now stored in some leaf's .grad
+
+
 def _run(roots, root_grads, retain_graph, create_graph, capture):
-    tracer = STATE.tracer  # read once: a tracer is switched on or off between passes, not inside
-    captured = [None] * (len(capture) if capture else 0)
+    run = _Pass(capture, create_graph)
+    tracer = run.tracer
     buffers: dict = {}  # node -> [grad of output 0, grad of output 1, ...]
-    heap: list = []  # nodes holding some gradient, newest first
-    leaf_grads_owned: set = set()  # ids of gradient tensors now stored in some leaf's .grad
+    heap: list = []  # (-seq, node) of the nodes holding some gradient: newest first
     with set_grad_enabled(create_graph):
         for t, g in zip(roots, root_grads):
             if t.grad_fn is None:
-                _deliver_to_leaf(t, g, capture, captured, leaf_grads_owned, create_graph)
+                _deliver_to_leaf(run, t, g)
             else:
                 _add_to_buffer(buffers, heap, t.grad_fn, t._output_nr, g)
         while heap:
-            node = heappop(heap)[2]
+            node = heappop(heap)[1]
             grads = buffers.pop(node)
             if node.pre_hooks or node.retained or capture:
-                grads = _before_node(node, grads, capture, captured)
-            input_grads = _call_backward(node, grads)
+                grads = _before_node(node, grads, capture, run.captured)
+            input_grads = _call_backward(node, grads, run.anomaly)
             if not retain_graph:
                 node.release()
             if tracer is not None:
@@ -65,13 +78,11 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
                     continue
                 g = _fit_to(g, inp)
                 target, nr = edge
-                if nr < 0:
-                    _deliver_to_leaf(
-                        target, g, capture, captured, leaf_grads_owned, create_graph, grads
-                    )
-                else:
+                if nr >= 0:
                     _add_to_buffer(buffers, heap, target, nr, g)
-    return captured
+                else:
+                    _deliver_to_leaf(run, target, g, grads)
+    return run.captured
 
 
 def _add_to_buffer(buffers, heap, node, nr, g):
@@ -84,7 +95,7 @@ def _add_to_buffer(buffers, heap, node, nr, g):
     buf = buffers.get(node)
     if buf is None:
         buf = buffers[node] = [None] * node.n_outputs
-        heappush(heap, (-node.seq, id(node), node))
+        heappush(heap, (-node.seq, node))  # seq is unique: nodes themselves are never compared
     buf[nr] = g if buf[nr] is None else buf[nr] + g  # out of place: g may be shared elsewhere
 
 
@@ -111,7 +122,7 @@ def _before_node(node, grads, capture, captured):
     return grads
 
 
-def _call_backward(node, grads):
+def _call_backward(node, grads, anomaly):
     if len(grads) > 1 and node.materialize_grads and any(g is None for g in grads):
         grads = [g if g is not None else _zeros_like_output(node, nr) for nr, g in enumerate(grads)]
     result = node.fn.backward(node, *grads)
@@ -119,7 +130,7 @@ def _call_backward(node, grads):
         result = (result,)
     if len(result) != len(node.edges):
         result = _one_per_input(node, result)
-    if STATE.anomaly:
+    if anomaly:
         from .anomaly import check_gradients
 
         check_gradients(node, result)
@@ -161,38 +172,39 @@ def _fit_to(g, inp):
         raise TypeError(f"backward must return Tensors or None, got {type(g).__name__}") from None
     if data.shape != want.shape:
         g = g.sum_to_size(want.shape)
-    if data.dtype != want.dtype:
+    if data.dtype is not want.dtype and data.dtype != want.dtype:
         g = g.to(inp.dtype)
     return g
 
 
-def _deliver_to_leaf(leaf, g, capture, captured, owned, create_graph, node_grads=()):
+def _deliver_to_leaf(run, leaf, g, node_grads=()):
     """Leaf hooks, then either capture (autograd.grad) or accumulate into ``leaf.grad``."""
     if leaf._hooks:
         for hook in leaf._hooks:
             new = hook(g)
             if new is not None:
                 g = new
-    if capture is not None:
-        slot = capture.get(id(leaf))
+    if run.capture is not None:
+        slot = run.capture.get(id(leaf))
         if slot is not None:
+            captured = run.captured
             captured[slot] = g if captured[slot] is None else captured[slot] + g
         return
-    if not create_graph and g._requires_grad:
+    if not run.create_graph and g._requires_grad:
         g = g.detach()
-    if STATE.tracer is not None:
-        STATE.tracer.on_accumulate(leaf, g)
+    if run.tracer is not None:
+        run.tracer.on_accumulate(leaf, g)
     if leaf.grad is None:
         arr = g._data
         shared = (
-            id(arr) in owned
+            id(arr) in run.owned
             or any(ng is not None and ng._data is arr for ng in node_grads)
             or not (arr.flags.owndata and arr.flags.writeable)
         )
         # a gradient stored in .grad must own its memory: optimizers change it in place
         leaf.grad = g.clone() if shared else g
-        owned.add(id(leaf.grad._data))
-    elif create_graph:
+        run.owned.add(id(leaf.grad._data))
+    elif run.create_graph:
         leaf.grad = leaf.grad + g
     else:
         np.add(leaf.grad._data, g._data, out=leaf.grad._data)

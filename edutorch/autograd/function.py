@@ -32,25 +32,31 @@ class Node:
     """
 
     __slots__ = (
-        "fn", "inputs", "edges", "tracking", "seq", "_out", "_saved",
-        "_saved_versions", "__dict__", "__weakref__",
+        "fn", "inputs", "tracking", "_saved", "edges", "seq", "_out", "n_outputs", "pre_hooks",
+        "retained", "_post_hooks", "_saved_versions", "__dict__", "__weakref__",
     )  # fmt: skip
+    # pre_hooks: {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
+    # retained: {output_nr: weakref to a tensor that called retain_grad()}
+    # _post_hooks: [hook, ...] from grad_fn.register_hook
 
     # rarely changed, so class-level defaults: a node stores its own value only when it differs
     location = None
-    _freed = False
-    pre_hooks = None  # {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
-    retained = None  # {output_nr: weakref to a tensor that called retain_grad()}
     non_differentiable = ()
     materialize_grads = True
-    _post_hooks = None  # [hook, ...] from grad_fn.register_hook
     _own_output = None  # (alias, output_nr) when backward needs the node's own output
-    n_outputs = 1
 
     def __init__(self, fn, inputs):
         self.fn = fn
         self.inputs = inputs
         self._saved = ()
+        # whether a gradient may flow is known before forward runs, as in torch
+        tracking = False
+        if STATE.grad_enabled:
+            for a in inputs:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    tracking = True
+                    break
+        self.tracking = tracking
 
     # --- what forward uses -------------------------------------------------------------------
     def save_for_backward(self, *tensors):
@@ -87,7 +93,7 @@ class Node:
 
     @property
     def saved_tensors(self):
-        if self._freed:
+        if self._saved is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Saved intermediate values of the "
@@ -113,8 +119,7 @@ class Node:
     def release(self):
         """Drop saved tensors after backward (unless retain_graph): frees memory, bars a rerun."""
         if self._saved:
-            self._saved = ()
-            self._freed = True
+            self._saved = None  # freed: saved_tensors will say so
 
     @property
     def outputs(self):
@@ -212,25 +217,9 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = Node(cls, args)
-        # whether a gradient may flow is known before forward runs, as in torch
-        tracking = False
-        if STATE.grad_enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    tracking = True
-                    break
-        ctx.tracking = tracking
-        if cls.builtin:
-            try:
-                raw = cls.forward(ctx, *args, **kwargs)
-            except AttributeError:
-                _check_tensor_args(cls, args)  # a str/None/list where a Tensor belongs: say so
-                raise
-        else:
-            with no_grad():
-                raw = cls.forward(ctx, *args, **kwargs)
-            raw = _unwrap_outputs(raw)
-        return _connect(cls, ctx, args, raw)
+        with no_grad():
+            raw = cls.forward(ctx, *args, **kwargs)
+        return _connect(cls, ctx, args, _unwrap_outputs(raw))
 
 
 class Op(Function):
@@ -239,6 +228,16 @@ class Op(Function):
     itself be differentiated (``create_graph=True``)."""
 
     builtin = True
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = Node(cls, args)
+        try:
+            raw = cls.forward(ctx, *args, **kwargs)
+        except AttributeError:
+            _check_tensor_args(cls, args)  # a str/None/list where a Tensor belongs: say so
+            raise
+        return _connect(cls, ctx, args, raw)
 
     @classmethod
     def op_name(cls) -> str:
@@ -274,12 +273,20 @@ def _unwrap_outputs(raw):
     )
 
 
+_ndarray = np.ndarray
 Tensor = None  # set by edutorch._tensor once the class exists (avoids a circular import)
 
 
 def _connect(cls, ctx, args, raw):
     """Wrap the forward result in Tensors and, if a gradient may flow, attach ``ctx`` as grad_fn."""
-    if type(raw) is np.ndarray:  # the common case: one array out
+    if type(raw) is _ndarray and cls.view_of is None:  # the common case, kept short: one new array
+        out = Tensor._make(raw)
+        if ctx.tracking:
+            _attach(ctx, args, (out,))
+        elif STATE.watched:
+            _traced(ctx, args, (out,))
+        return out
+    if type(raw) is _ndarray:
         outputs = (Tensor._make(raw),)
     else:
         outputs = _wrap_outputs(cls, ctx, raw if isinstance(raw, tuple) else (raw,))
@@ -290,7 +297,7 @@ def _connect(cls, ctx, args, raw):
             outputs[0]._set_view_of(args[i], lambda t: cls.apply(*args[:i], t, *args[i + 1 :]))
     if ctx.tracking:
         _attach(ctx, args, outputs)
-    elif STATE.tracer is not None:
+    elif STATE.watched:
         _traced(ctx, args, outputs)
     return tuple(outputs) if isinstance(raw, tuple) else outputs[0]
 
@@ -308,20 +315,20 @@ def _attach(ctx, args, outputs):
         edges.append((fn, a._output_nr) if fn is not None else (a, -1))  # a leaf: (itself, -1)
     ctx.edges = edges
     ctx.seq = next(_sequence)  # numbered after its inputs' nodes, even those _sync_view just made
+    ctx.pre_hooks = ctx.retained = ctx._post_hooks = None  # read by every backward: slots are fast
+    skip = ctx.non_differentiable
     refs = []
     for t in outputs:
         if isinstance(t, Tensor):
-            if t._data.dtype.kind == "f" and id(t) not in ctx.non_differentiable:
+            if t._data.dtype.kind == "f" and (not skip or id(t) not in skip):
                 t.grad_fn = ctx
                 t._requires_grad = True
             refs.append(weakref.ref(t))
         else:
             refs.append(None)
-    if len(refs) == 1:
-        ctx._out = refs[0]
-    else:
-        ctx._out, ctx.n_outputs = tuple(refs), len(refs)
-    if STATE.anomaly or STATE.tracer is not None:
+    ctx._out = refs[0] if len(refs) == 1 else tuple(refs)
+    ctx.n_outputs = len(refs)
+    if STATE.watched:
         _traced(ctx, args, outputs)
 
 

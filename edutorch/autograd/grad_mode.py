@@ -14,8 +14,29 @@ class _State(threading.local):
     evaluation must not switch graph building off for the GUI thread (and vice versa)."""
 
     grad_enabled = True
-    anomaly = False  # detect_anomaly() is active
-    tracer = None  # the trace recorder, when one is active (see edutorch.trace)
+    watched = False  # anomaly mode or a tracer is on: the one flag every op reads for both
+    _anomaly = False
+    _tracer = None
+
+    @property
+    def anomaly(self):
+        """detect_anomaly() is active."""
+        return self._anomaly
+
+    @anomaly.setter
+    def anomaly(self, on):
+        self._anomaly = on
+        self.watched = bool(on) or self._tracer is not None
+
+    @property
+    def tracer(self):
+        """The trace recorder, when one is active (see edutorch.trace)."""
+        return self._tracer
+
+    @tracer.setter
+    def tracer(self, recorder):
+        self._tracer = recorder
+        self.watched = recorder is not None or bool(self._anomaly)
 
 
 STATE = _State()

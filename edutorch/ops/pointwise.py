@@ -34,12 +34,11 @@ def _float_input(x, op):
 def _save_operands(ctx, a, b):
     """Keep both operands for backward: tensors as saved tensors (so in-place changes to them are
     caught), Python numbers as they are."""
-    if ctx.tracking:
-        ta = a if isinstance(a, Tensor) else None
-        tb = b if isinstance(b, Tensor) else None
-        ctx.save_for_backward(ta, tb)
-        if ta is None or tb is None:
-            ctx.scalars = (a, b)
+    ta = a if isinstance(a, Tensor) else None
+    tb = b if isinstance(b, Tensor) else None
+    ctx.save_for_backward(ta, tb)
+    if ta is None or tb is None:
+        ctx.scalars = (a, b)
 
 
 def _saved_operands(ctx):
@@ -100,7 +99,8 @@ class Mul(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
+        if ctx.tracking:
+            _save_operands(ctx, a, b)
         return _binary(np.multiply, a, b, "mul")
 
     @staticmethod
@@ -117,7 +117,8 @@ class Div(Op):
     def forward(ctx, a, b, rounding_mode=None):
         if rounding_mode is not None:
             return _rounded_div(a, b, rounding_mode)
-        _save_operands(ctx, a, b)
+        if ctx.tracking:
+            _save_operands(ctx, a, b)
         return _binary(np.true_divide, a, b, "div", to_float=True)
 
     @staticmethod
@@ -163,7 +164,8 @@ class Remainder(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        _save_operands(ctx, a, b)
+        if ctx.tracking:
+            _save_operands(ctx, a, b)
         return _binary(np.remainder, a, b, "remainder")
 
     @staticmethod
@@ -190,7 +192,8 @@ class Pow(Op):
             out = np.power(x, y)
         except ValueError:
             raise broadcast_error(a, b) from None
-        _save_operands(ctx, a, b)
+        if ctx.tracking:
+            _save_operands(ctx, a, b)
         return out
 
     @staticmethod
