@@ -41,6 +41,11 @@ def _save_operands(ctx, a, b):
         ctx.scalars = (a, b)
 
 
+def _array(x):
+    """The numpy value of a Tensor; a Python number as it is."""
+    return x._data if isinstance(x, Tensor) else x
+
+
 def _saved_operands(ctx):
     a, b = ctx.saved_tensors
     if a is None or b is None:
@@ -91,6 +96,8 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if not STATE.grad_enabled and ctx.alpha == 1:  # no create_graph: numpy, no op dispatch
+            return grad, Tensor._make(-grad._data)
         return grad, -grad * ctx.alpha if ctx.alpha != 1 else -grad
 
 
@@ -107,6 +114,10 @@ class Mul(Op):
     def backward(ctx, grad):
         a, b = _saved_operands(ctx)
         need_a, need_b = ctx.needs_input_grad[:2]
+        if not STATE.grad_enabled:  # no create_graph: numpy products, no op dispatch
+            g = grad._data
+            ga = Tensor._make(g * _array(b)) if need_a else None
+            return ga, (Tensor._make(g * _array(a)) if need_b else None)
         return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
@@ -232,6 +243,8 @@ class Neg(Op):
 
     @staticmethod
     def backward(ctx, grad):
+        if not STATE.grad_enabled:  # no create_graph: numpy, no op dispatch
+            return Tensor._make(-grad._data)
         return -grad
 
 
@@ -359,6 +372,8 @@ class Tanh(_Unary):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        if not STATE.grad_enabled:  # no create_graph: the numpy maths only, no graph node
+            return Tensor._make(TanhBackward.compute(grad._data, y._data))
         return TanhBackward.apply(grad, y)
 
 
@@ -367,10 +382,13 @@ class TanhBackward(Op):
     one node here instead of three; d/dg = 1 - y², d/dy = -2gy."""
 
     @staticmethod
+    def compute(g, y):
+        return g - g * y * y  # no Python scalar: numpy converts one on every call
+
+    @staticmethod
     def forward(ctx, g, y):
         ctx.save_for_backward(g, y)
-        g, y = g._data, y._data
-        return g - g * y * y  # no Python scalar: numpy converts one on every call
+        return TanhBackward.compute(g._data, y._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -391,6 +409,8 @@ class Sigmoid(_Unary):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
+        if not STATE.grad_enabled:  # no create_graph: the numpy maths only, no graph node
+            return Tensor._make(SigmoidBackward.compute(grad._data, y._data))
         return SigmoidBackward.apply(grad, y)
 
 
@@ -399,10 +419,14 @@ class SigmoidBackward(Op):
     d/dy = g(1 - 2y)."""
 
     @staticmethod
+    def compute(g, y):
+        gy = g * y
+        return gy - gy * y
+
+    @staticmethod
     def forward(ctx, g, y):
         ctx.save_for_backward(g, y)
-        gy = g._data * y._data
-        return gy - gy * y._data
+        return SigmoidBackward.compute(g._data, y._data)
 
     @staticmethod
     def backward(ctx, grad):
