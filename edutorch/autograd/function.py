@@ -32,8 +32,9 @@ class Node:
     """
 
     __slots__ = (
-        "fn", "inputs", "tracking", "_saved", "edges", "seq", "_out", "n_outputs", "pre_hooks",
-        "retained", "_post_hooks", "_saved_versions", "__dict__", "__weakref__",
+        "fn", "inputs", "tracking", "_saved", "non_differentiable", "edges", "seq", "_out",
+        "n_outputs", "pre_hooks", "retained", "_post_hooks", "_saved_versions", "__dict__",
+        "__weakref__",
     )  # fmt: skip
     # pre_hooks: {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
     # retained: {output_nr: weakref to a tensor that called retain_grad()}
@@ -41,7 +42,6 @@ class Node:
 
     # rarely changed, so class-level defaults: a node stores its own value only when it differs
     location = None
-    non_differentiable = ()
     materialize_grads = True
     _own_output = None  # (alias, output_nr) when backward needs the node's own output
 
@@ -49,6 +49,7 @@ class Node:
         self.fn = fn
         self.inputs = inputs
         self._saved = ()
+        self.non_differentiable = ()  # ids of outputs marked so (a slot: _attach reads it)
         # whether a gradient may flow is known before forward runs, as in torch
         tracking = False
         if STATE.grad_enabled:
@@ -64,7 +65,10 @@ class Node:
         if not self.tracking:
             return  # no backward will run: keep nothing (the no-grad path stays cheap)
         self._saved = tensors
-        self._saved_versions = tuple([t._vc[0] if t is not None else 0 for t in tensors])
+        versions = []  # a plain loop: a comprehension costs a frame of its own (Python 3.11)
+        for t in tensors:
+            versions.append(t._vc[0] if t is not None else 0)
+        self._saved_versions = tuple(versions)  # a tuple of ints leaves the GC alone
 
     def unlinked_output(self, out):
         """What to save of ``out``, an output of this node: the same data and version counter but
