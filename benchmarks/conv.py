@@ -1,6 +1,6 @@
 """Conv2d and 2x2 max-pool, forward + backward: edutorch vs torch CPU vs hand-written numpy.
 
-    python benchmarks/conv.py [--rounds 9] [--json out.json]
+    python benchmarks/conv.py [--rounds 9] [--torch-threads 2] [--json out.json]
 
 Workloads (float32): Conv2d(16 -> 32, 3x3, padding 1) on a 32x16x32x32 batch, and MaxPool2d(2)
 on its 32x32x32x32 output. Every implementation gets the same weights, input and output
@@ -60,10 +60,8 @@ def conv_workloads(d, torch):
         # as the Conv2d op does: the forward's columns are kept for the weight gradient
         cols = kernels.conv_columns(d["x"], (K, K), (1, 1), pads, (1, 1))
         kernels.conv_forward(d["x"], d["w"], d["b"], (1, 1), pads, (1, 1), 1, cols=cols)
-        gx = kernels.conv_backward_input(d["g"], d["w"], d["x"].shape, (1, 1), pads, (1, 1), 1)
-        gw = kernels.conv_backward_weight(d["g"], d["x"], d["w"].shape, (1, 1), pads, (1, 1), 1,
-                                          cols=cols)  # fmt: skip
-        return gx, gw, d["g"].sum(axis=(0, 2, 3))
+        # and one call makes all three gradients from one layout of the output gradient
+        return kernels.conv_backward(d["g"], d["x"], d["w"], (1, 1), pads, (1, 1), 1, cols=cols)
 
     def step_numpy():
         out, cache = _conv_fwd(d["x"], d["w"], d["b"], 1)
@@ -134,9 +132,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--torch-threads", type=int, default=2, help="torch intra-op threads")
     parser.add_argument("--json", metavar="PATH", help="also write the medians and ratios here")
     args = parser.parse_args(argv)
     torch = try_torch()
+    if torch is not None:
+        # 1 on a busy 2-core machine: torch's spinning pool stalls when another process holds a core
+        torch.set_num_threads(args.torch_threads)
     ref = "torch" if torch is not None else "numpy"
     d = _data()
     print(f"backend: {backends.describe()}")

@@ -125,10 +125,12 @@ class _Geometry(_np._Geometry):
         _rows_to_output(rows.reshape(o, n, self.L), self.outputs, b, out.reshape(n, o, -1))
 
 
-conv_columns, conv_forward, conv_backward_input, conv_backward_weight = _np.ConvKernels(
-    _Geometry,
-    chunk_bytes=1 << 20,  # ~L2-sized: the compiled col2im reads them from cache
-).export()
+(conv_columns, conv_forward, conv_backward, conv_backward_input, conv_backward_weight) = (
+    _np.ConvKernels(
+        _Geometry,
+        chunk_bytes=1 << 20,  # ~L2-sized: the compiled col2im reads them from cache
+    ).export()
+)
 
 
 # =============================================================================== pooling

@@ -17,6 +17,7 @@ import warnings
 
 from ..._tensor import Tensor
 from ...autograd.function import Op
+from ...autograd.grad_mode import STATE
 from ...backends import get_backend, memory
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"]
@@ -26,7 +27,8 @@ class Convolution(Op):
     """y[n, o] = b[o] + Σ_{c,k} W[o, c, k] · x[n, c, stride·l + dilation·k - padding].
 
     x (N, C, *S), W (O, C/groups, *k), b (O,) or None -> (N, O, *out).
-    dx = ConvolutionTranspose(dy, W), dW = ConvolutionWeight(x, dy), db = Σ dy.
+    dx = ConvolutionTranspose(dy, W), dW = ConvolutionWeight(x, dy), db = Σ dy; without
+    create_graph the backend's ``conv_backward`` computes the same three in one call.
     """
 
     @staticmethod
@@ -47,12 +49,19 @@ class Convolution(Op):
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        need = need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        cols, ctx.cols = ctx.cols, None  # used once: frees it; a retained graph rebuilds it
+        if not STATE.grad_enabled:
+            # the usual case (no create_graph): one kernel call, which lays dy out as GEMM rows
+            # once for all three gradients instead of once per op
+            kernels = get_backend()
+            grads = kernels.conv_backward(grad._data, x._data, weight._data, *ctx.conv, cols, need)
+            return tuple(None if g is None else Tensor._make(g) for g in grads)
+        # create_graph: the gradients are ops themselves, so that they can be differentiated
         gx = gw = gb = None
         if need_x:
             gx = ConvolutionTranspose.apply(grad, weight, None, *ctx.conv, tuple(x.shape))
         if need_w:
-            cols, ctx.cols = ctx.cols, None  # used once: frees it; a retained graph rebuilds it
             gw = ConvolutionWeight.apply(x, grad, tuple(weight.shape), *ctx.conv, cols=cols)
         if need_b:
             gb = grad.sum((0,) + tuple(range(2, grad.dim())))
