@@ -37,6 +37,10 @@ How convolution is made fast (measured in benchmarks/conv.py):
   benchmark layer) are handed to ``conv_backward_weight`` instead of being rebuilt (2-3 ms). The
   ops only do this when glibc keeps freed memory for reuse (``memory.py``): otherwise each fresh
   cols array would pay its page faults, far more than the rebuild.
+* **One backward call** (``conv_backward``): dx, dW and db all read the output gradient laid out
+  as (O, N*L) GEMM rows; building that 4 MB copy once instead of once per gradient, padding the
+  input and preparing the strided im2col views once per batch instead of once per chunk made
+  the benchmark step 6-7% faster (in-process A/B, both backends).
 
 A backend with faster layout steps subclasses ``_Geometry`` and builds its own ``ConvKernels``
 (see ``numba_kernels``): the GEMMs and the grouping logic stay here, once.
