@@ -44,6 +44,7 @@ class Node:
     location = None
     materialize_grads = True
     _own_output = None  # (alias, output_nr) when backward needs the node's own output
+    alpha = 1  # add/sub's scale of ``b``: ops set it only when it differs
 
     def __init__(self, fn, inputs):
         self.fn = fn
@@ -127,11 +128,19 @@ class Node:
 
     @property
     def outputs(self):
-        """Weak references to the outputs (a strong one would make a cycle: out -> node -> out)."""
-        refs = self._out  # a single weak reference for a single output: one object less to keep
+        """Weak references to the outputs (a strong one would make a cycle: out -> node -> out).
+
+        Kept only where something reads them: on nodes with several outputs (the engine makes
+        zeros for a missing gradient from them) and while a tracer or anomaly mode is on.
+        Otherwise ``(None,)``: a weak reference per node costs every op time and GC work."""
+        refs = self._out
+        if refs is None:
+            return (None,) * self.n_outputs
         return refs if type(refs) is tuple else (refs,)
 
     def _replace_output(self, nr, t):
+        if self._out is None:
+            return  # no weak references kept (see outputs)
         refs = list(self.outputs)
         refs[nr] = weakref.ref(t)
         self._out = tuple(refs) if len(refs) > 1 else refs[0]
@@ -321,18 +330,20 @@ def _attach(ctx, args, outputs):
     ctx.seq = next(_sequence)  # numbered after its inputs' nodes, even those _sync_view just made
     ctx.pre_hooks = ctx.retained = ctx._post_hooks = None  # read by every backward: slots are fast
     skip = ctx.non_differentiable
+    watched = STATE.watched
+    keep_refs = watched or len(outputs) > 1  # see Node.outputs: who reads the weak references
     refs = []
     for t in outputs:
         if isinstance(t, Tensor):
             if t._data.dtype.kind == "f" and (not skip or id(t) not in skip):
                 t.grad_fn = ctx
                 t._requires_grad = True
-            refs.append(weakref.ref(t))
+            refs.append(weakref.ref(t) if keep_refs else None)
         else:
             refs.append(None)
-    ctx._out = refs[0] if len(refs) == 1 else tuple(refs)
+    ctx._out = (refs[0] if len(refs) == 1 else tuple(refs)) if keep_refs else None
     ctx.n_outputs = len(refs)
-    if STATE.watched:
+    if watched:
         _traced(ctx, args, outputs)
 
 

@@ -61,8 +61,8 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.alpha = alpha
-        if alpha != 1:
+        if alpha != 1:  # ctx.alpha is 1 by default (Node): setting it would give each node a dict
+            ctx.alpha = alpha
             b = b * alpha if not isinstance(b, Tensor) else Tensor._make(b._data * alpha)
         return _binary(np.add, a, b, "add")
 
@@ -76,11 +76,11 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        ctx.alpha = alpha
-        if alpha != 1:
+        if alpha != 1:  # as in Add: only a non-default alpha is stored on the node
+            ctx.alpha = alpha
             b = b * alpha if not isinstance(b, Tensor) else Tensor._make(b._data * alpha)
-        a_bool = isinstance(a, Tensor) and a._data.dtype == np.bool_
-        b_bool = isinstance(b, Tensor) and b._data.dtype == np.bool_
+        a_bool = isinstance(a, Tensor) and a._data.dtype.kind == "b"
+        b_bool = isinstance(b, Tensor) and b._data.dtype.kind == "b"
         if a_bool and b_bool:
             raise RuntimeError(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -233,7 +233,7 @@ class Neg(Op):
 
     @staticmethod
     def forward(ctx, a):
-        if a._data.dtype == np.bool_:
+        if a._data.dtype.kind == "b":
             raise RuntimeError(
                 "Negation, the `-` operator, on a bool tensor is not supported. "
                 "If you are trying to invert a mask, use the `~` or `logical_not()` "

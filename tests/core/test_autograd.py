@@ -954,7 +954,7 @@ def test_graph_nodes_keep_what_a_debugger_needs():
     assert node.op == "mul" and node.name() == "MulBackward0"
     assert node.inputs[0] is a and node.inputs[1] is b
     assert node.saved_tensors[0] is a and node.saved_tensors[1] is b
-    assert node.outputs[0]() is y
+    assert node.outputs == (None,)  # weak references to outputs: only while being watched
     assert node.location is None  # recorded only while a tracer or anomaly mode is on
     (leaf_a, _), (leaf_b, _) = node.next_functions
     assert leaf_a.variable is a and leaf_b.variable is b
@@ -963,6 +963,7 @@ def test_graph_nodes_keep_what_a_debugger_needs():
     with edutorch.autograd.detect_anomaly():
         w = a * 2  # THE-LOCATION
     assert w.grad_fn.location[0] == __file__ and "THE-LOCATION" in w.grad_fn.location[2]
+    assert w.grad_fn.outputs[0]() is w
 
 
 def test_no_graph_is_built_without_grad():
