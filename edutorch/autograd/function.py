@@ -253,6 +253,19 @@ class Op(Function):
         return _connect(cls, ctx, args, raw)
 
     @classmethod
+    def apply2(cls, a, b):
+        """``apply(a, b)`` for the arithmetic operators (``x * w``): the same steps, but fixed
+        arguments skip packing and unpacking ``*args, **kwargs``, visible on small tensors."""
+        args = (a, b)
+        ctx = Node(cls, args)
+        try:
+            raw = cls.forward(ctx, a, b)
+        except AttributeError:
+            _check_tensor_args(cls, args)
+            raise
+        return _connect(cls, ctx, args, raw)
+
+    @classmethod
     def op_name(cls) -> str:
         return cls.__name__.lower()
 

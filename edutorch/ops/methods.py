@@ -59,10 +59,10 @@ def install(Tensor):
     Tensor.unsqueeze_ = lambda self, dim: self._inplace(F.unsqueeze, dim)
 
     # operators: the hot path, so straight to the Op classes
-    Tensor.__add__ = Tensor.__radd__ = lambda self, other: Add.apply(self, other)
-    Tensor.__sub__ = lambda self, other: Sub.apply(self, other)
-    Tensor.__rsub__ = lambda self, other: Sub.apply(other, self)
-    Tensor.__mul__ = Tensor.__rmul__ = lambda self, other: Mul.apply(self, other)
+    Tensor.__add__ = Tensor.__radd__ = lambda self, other: Add.apply2(self, other)
+    Tensor.__sub__ = lambda self, other: Sub.apply2(self, other)
+    Tensor.__rsub__ = lambda self, other: Sub.apply2(other, self)
+    Tensor.__mul__ = Tensor.__rmul__ = lambda self, other: Mul.apply2(self, other)
     Tensor.__truediv__ = lambda self, other: Div.apply(self, other)
     Tensor.__rtruediv__ = lambda self, other: Div.apply(other, self)
     Tensor.__floordiv__ = lambda self, other: FloorDivide.apply(self, other)
