@@ -86,9 +86,12 @@ class Node:
         if not self.tracking:
             return (False,) * len(self.inputs)
         try:
-            return tuple([edge is not None for edge in self.edges])
+            edges = self.edges
         except AttributeError:  # forward is running: the edges come after it
             return tuple([isinstance(a, Tensor) and a._requires_grad for a in self.inputs])
+        if len(edges) == 2:  # binary ops ask on every backward: no comprehension frame for them
+            return (edges[0] is not None, edges[1] is not None)
+        return tuple([edge is not None for edge in edges])
 
     def mark_non_differentiable(self, *tensors):
         self.non_differentiable = tuple(id(t) for t in tensors)
