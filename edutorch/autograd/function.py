@@ -33,17 +33,17 @@ class Node:
 
     __slots__ = (
         "fn", "inputs", "tracking", "_saved", "non_differentiable", "edges", "seq", "_out",
-        "n_outputs", "pre_hooks", "retained", "_post_hooks", "_saved_versions", "__dict__",
-        "__weakref__",
+        "n_outputs", "pre_hooks", "retained", "_post_hooks", "_saved_versions", "_own_output",
+        "__dict__", "__weakref__",
     )  # fmt: skip
     # pre_hooks: {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
     # retained: {output_nr: weakref to a tensor that called retain_grad()}
     # _post_hooks: [hook, ...] from grad_fn.register_hook
+    # _own_output: the alias of an output that backward needs (see unlinked_output), or None
 
     # rarely changed, so class-level defaults: a node stores its own value only when it differs
     location = None
     materialize_grads = True
-    _own_output = None  # (alias, output_nr) when backward needs the node's own output
     alpha = 1  # add/sub's scale of ``b``: ops set it only when it differs
 
     def __init__(self, fn, inputs):
@@ -51,6 +51,7 @@ class Node:
         self.inputs = inputs
         self._saved = ()
         self.non_differentiable = ()  # ids of outputs marked so (a slot: _attach reads it)
+        self._own_output = None  # a slot, not a class default: setting that would make a dict
         # whether a gradient may flow is known before forward runs, as in torch
         tracking = False
         if STATE.grad_enabled:
@@ -77,7 +78,8 @@ class Node:
         collector frees (torch saves outputs this way too). ``saved_tensors`` links it back when
         the backward builds a graph of its own (create_graph=True)."""
         alias = out.detach()
-        self._own_output = (alias, out._output_nr)
+        alias._output_nr = out._output_nr  # read when it is linked back (no tuple per node)
+        self._own_output = alias
         return alias
 
     @property
@@ -120,8 +122,8 @@ class Node:
                     "in-place op."
                 )
         if self._own_output is not None and STATE.grad_enabled:
-            alias, nr = self._own_output
-            alias.grad_fn, alias._output_nr, alias._requires_grad = self, nr, True
+            alias = self._own_output
+            alias.grad_fn, alias._requires_grad = self, True
         return self._saved
 
     def release(self):
@@ -346,19 +348,16 @@ def _attach(ctx, args, outputs):
     ctx.seq = next(_sequence)  # numbered after its inputs' nodes, even those _sync_view just made
     ctx.pre_hooks = ctx.retained = ctx._post_hooks = None  # read by every backward: slots are fast
     skip = ctx.non_differentiable
-    watched = STATE.watched
-    keep_refs = watched or len(outputs) > 1  # see Node.outputs: who reads the weak references
-    refs = []
     for t in outputs:
-        if isinstance(t, Tensor):
-            if t._data.dtype.kind == "f" and (not skip or id(t) not in skip):
-                t.grad_fn = ctx
-                t._requires_grad = True
-            refs.append(weakref.ref(t) if keep_refs else None)
-        else:
-            refs.append(None)
-    ctx._out = (refs[0] if len(refs) == 1 else tuple(refs)) if keep_refs else None
-    ctx.n_outputs = len(refs)
+        if isinstance(t, Tensor) and t._data.dtype.kind == "f" and (not skip or id(t) not in skip):
+            t.grad_fn = ctx
+            t._requires_grad = True
+    ctx.n_outputs = len(outputs)
+    watched = STATE.watched
+    ctx._out = None
+    if watched or len(outputs) > 1:  # see Node.outputs: who reads the weak references
+        refs = tuple([weakref.ref(t) if isinstance(t, Tensor) else None for t in outputs])
+        ctx._out = refs[0] if len(refs) == 1 else refs
     if watched:
         _traced(ctx, args, outputs)
 
