@@ -65,8 +65,8 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
             if node.pre_hooks or node.retained or capture:
                 grads = _before_node(node, grads, capture, run.captured)
             input_grads = _call_backward(node, grads, run.anomaly)
-            if not retain_graph:
-                node.release()
+            if not retain_graph and node._saved:
+                node.release()  # frees the saved tensors (a call only for nodes that saved some)
             if tracer is not None:
                 input_grads = [
                     None if g is None or edge is None else _fit_to(g, inp)
