@@ -14,6 +14,7 @@ import weakref
 import numpy as np
 
 from .. import _dtype
+from . import grad_mode
 from .grad_mode import STATE, no_grad
 
 _sequence = itertools.count()  # graph order: the engine runs newest nodes first, as torch does
@@ -314,7 +315,7 @@ def _connect(cls, ctx, args, raw):
         out = Tensor._make(raw)
         if ctx.tracking:
             _attach(ctx, args, (out,))
-        elif STATE.watched:
+        elif grad_mode.watchers and STATE.watched:  # a global first: cheap
             _traced(ctx, args, (out,))
         return out
     if type(raw) is _ndarray:
@@ -328,7 +329,7 @@ def _connect(cls, ctx, args, raw):
             outputs[0]._set_view_of(args[i], lambda t: cls.apply(*args[:i], t, *args[i + 1 :]))
     if ctx.tracking:
         _attach(ctx, args, outputs)
-    elif STATE.watched:
+    elif grad_mode.watchers and STATE.watched:  # a global first: cheap
         _traced(ctx, args, outputs)
     return tuple(outputs) if isinstance(raw, tuple) else outputs[0]
 
@@ -353,7 +354,7 @@ def _attach(ctx, args, outputs):
             t.grad_fn = ctx
             t._requires_grad = True
     ctx.n_outputs = len(outputs)
-    watched = STATE.watched
+    watched = grad_mode.watchers and STATE.watched  # a global first: per-thread reads cost
     ctx._out = None
     if watched or len(outputs) > 1:  # see Node.outputs: who reads the weak references
         refs = tuple([weakref.ref(t) if isinstance(t, Tensor) else None for t in outputs])

@@ -8,6 +8,9 @@ from __future__ import annotations
 import functools
 import threading
 
+watchers = 0  # threads whose STATE.watched is on: while 0, ops skip the per-thread read
+_watchers_lock = threading.Lock()
+
 
 class _State(threading.local):
     """Switches read on every op, one set per thread as in torch: a training thread's no_grad
@@ -26,7 +29,7 @@ class _State(threading.local):
     @anomaly.setter
     def anomaly(self, on):
         self._anomaly = on
-        self.watched = bool(on) or self._tracer is not None
+        self._set_watched(bool(on) or self._tracer is not None)
 
     @property
     def tracer(self):
@@ -36,7 +39,14 @@ class _State(threading.local):
     @tracer.setter
     def tracer(self, recorder):
         self._tracer = recorder
-        self.watched = recorder is not None or bool(self._anomaly)
+        self._set_watched(recorder is not None or bool(self._anomaly))
+
+    def _set_watched(self, on):
+        global watchers
+        if on != self.watched:
+            with _watchers_lock:
+                watchers += 1 if on else -1
+        self.watched = on
 
 
 STATE = _State()
