@@ -55,7 +55,7 @@ class Node:
         self._own_output = None  # a slot, not a class default: setting that would make a dict
         # whether a gradient may flow is known before forward runs, as in torch
         tracking = False
-        if STATE.grad_enabled:
+        if not grad_mode.grad_off or STATE.grad_enabled:  # a global first: per-thread reads cost
             for a in inputs:
                 if isinstance(a, Tensor) and a._requires_grad:
                     tracking = True

@@ -9,6 +9,7 @@ import functools
 import threading
 
 watchers = 0  # threads whose STATE.watched is on: while 0, ops skip the per-thread read
+grad_off = 0  # threads whose grad mode is off: while 0, grad mode is on everywhere (same idea)
 _watchers_lock = threading.Lock()
 
 
@@ -52,6 +53,15 @@ class _State(threading.local):
 STATE = _State()
 
 
+def _switch(on: bool):
+    """Set this thread's grad mode; every change goes through here to keep ``grad_off`` right."""
+    global grad_off
+    if on != STATE.grad_enabled:
+        with _watchers_lock:
+            grad_off += -1 if on else 1
+    STATE.grad_enabled = on
+
+
 def is_grad_enabled() -> bool:
     return STATE.grad_enabled
 
@@ -63,10 +73,10 @@ class _GradMode:
 
     def __enter__(self):
         self._prev = STATE.grad_enabled
-        STATE.grad_enabled = self.mode
+        _switch(self.mode)
 
     def __exit__(self, *exc):
-        STATE.grad_enabled = self._prev
+        _switch(self._prev)
         return False
 
     def __call__(self, fn):
@@ -96,13 +106,13 @@ class set_grad_enabled(_GradMode):
     def __init__(self, mode: bool):
         self.mode = bool(mode)
         self._prev = STATE.grad_enabled
-        STATE.grad_enabled = self.mode  # torch also applies the mode at construction
+        _switch(self.mode)  # torch also applies the mode at construction
 
     def __enter__(self):
         pass
 
     def __call__(self, fn):
-        STATE.grad_enabled = self._prev  # used as a decorator: undo the construction-time switch
+        _switch(self._prev)  # used as a decorator: undo the construction-time switch
         mode = self.mode
 
         @functools.wraps(fn)

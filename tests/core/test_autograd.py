@@ -352,6 +352,39 @@ def test_set_grad_enabled_as_context_manager_function_and_decorator():
     assert not f(a).requires_grad and edutorch.is_grad_enabled()
 
 
+def test_grad_off_count_and_threads():
+    """Ops skip the per-thread read while no thread has grad off (grad_mode.grad_off == 0): the
+    count must come back to 0, and a thread with grad off must not switch it off elsewhere."""
+    import threading
+
+    from edutorch.autograd import grad_mode
+
+    a = leaf([1.0])
+    with edutorch.no_grad(), edutorch.no_grad(), edutorch.enable_grad():
+        assert (a * 2).requires_grad
+    edutorch.set_grad_enabled(False)
+    edutorch.set_grad_enabled(False)
+    edutorch.set_grad_enabled(True)
+    (a * 2).sum().backward()  # the engine switches grad off for the pass
+    assert grad_mode.grad_off == 0 and (a * 2).requires_grad
+    inside, release = threading.Event(), threading.Event()
+    seen = []
+
+    def worker():
+        with edutorch.no_grad():
+            seen.append((a * 2).requires_grad)
+            inside.set()
+            release.wait(5)
+
+    th = threading.Thread(target=worker)
+    th.start()
+    inside.wait(5)
+    assert grad_mode.grad_off == 1 and (a * 2).requires_grad  # main thread: still on
+    release.set()
+    th.join()
+    assert seen == [False] and grad_mode.grad_off == 0
+
+
 def test_grad_mode_is_restored_after_an_exception():
     with pytest.raises(ValueError):
         with edutorch.no_grad():
