@@ -62,6 +62,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
         while heap:
             node = heappop(heap)[1]
             grads = buffers.pop(node)
+            node.create_graph = create_graph  # what backward formulas read (see Node)
             if node.pre_hooks or node.retained or capture:
                 grads = _before_node(node, grads, capture, run.captured)
             input_grads = _call_backward(node, grads, run.anomaly)

@@ -35,12 +35,14 @@ class Node:
     __slots__ = (
         "fn", "inputs", "tracking", "_saved", "non_differentiable", "edges", "seq", "_out",
         "n_outputs", "pre_hooks", "retained", "_post_hooks", "_saved_versions", "_own_output",
-        "__dict__", "__weakref__",
+        "create_graph", "__dict__", "__weakref__",
     )  # fmt: skip
     # pre_hooks: {output_nr: [hook, ...]} from Tensor.register_hook on a non-leaf
     # retained: {output_nr: weakref to a tensor that called retain_grad()}
     # _post_hooks: [hook, ...] from grad_fn.register_hook
     # _own_output: the alias of an output that backward needs (see unlinked_output), or None
+    # create_graph: set by the engine before backward runs; formulas read it instead of the
+    # per-thread grad mode (the same answer inside a backward pass, far cheaper to read)
 
     # rarely changed, so class-level defaults: a node stores its own value only when it differs
     location = None
@@ -53,6 +55,7 @@ class Node:
         self._saved = ()
         self.non_differentiable = ()  # ids of outputs marked so (a slot: _attach reads it)
         self._own_output = None  # a slot, not a class default: setting that would make a dict
+        self.create_graph = False
         # whether a gradient may flow is known before forward runs, as in torch
         tracking = False
         if not grad_mode.grad_off or STATE.grad_enabled:  # a global first: per-thread reads cost
@@ -122,7 +125,7 @@ class Node:
                     "instead. Hint: clone() the tensor before changing it in place, or avoid the "
                     "in-place op."
                 )
-        if self._own_output is not None and STATE.grad_enabled:
+        if self._own_output is not None and self.create_graph:
             alias = self._own_output
             alias.grad_fn, alias._requires_grad = self, True
         return self._saved

@@ -9,7 +9,6 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.function import Node, Op, _connect
-from ..autograd.grad_mode import STATE
 from ._util import binary_operands, broadcast_error, broadcast_shapes
 
 
@@ -96,7 +95,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        if not STATE.grad_enabled and ctx.alpha == 1:  # no create_graph: numpy, no op dispatch
+        if not ctx.create_graph and ctx.alpha == 1:  # no create_graph: numpy, no op dispatch
             return grad, Tensor._make(-grad._data)
         return grad, -grad * ctx.alpha if ctx.alpha != 1 else -grad
 
@@ -114,7 +113,7 @@ class Mul(Op):
     def backward(ctx, grad):
         a, b = _saved_operands(ctx)
         need_a, need_b = ctx.needs_input_grad[:2]
-        if not STATE.grad_enabled:  # no create_graph: numpy products, no op dispatch
+        if not ctx.create_graph:  # no create_graph: numpy products, no op dispatch
             g = grad._data
             ga = Tensor._make(g * _array(b)) if need_a else None
             return ga, (Tensor._make(g * _array(a)) if need_b else None)
@@ -243,7 +242,7 @@ class Neg(Op):
 
     @staticmethod
     def backward(ctx, grad):
-        if not STATE.grad_enabled:  # no create_graph: numpy, no op dispatch
+        if not ctx.create_graph:  # no create_graph: numpy, no op dispatch
             return Tensor._make(-grad._data)
         return -grad
 
@@ -373,7 +372,7 @@ class Tanh(_Unary):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        if not STATE.grad_enabled:  # no create_graph: the numpy maths only, no graph node
+        if not ctx.create_graph:  # no create_graph: the numpy maths only, no graph node
             return Tensor._make(TanhBackward.compute(grad._data, y._data))
         return TanhBackward.apply(grad, y)
 
@@ -410,7 +409,7 @@ class Sigmoid(_Unary):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        if not STATE.grad_enabled:  # no create_graph: the numpy maths only, no graph node
+        if not ctx.create_graph:  # no create_graph: the numpy maths only, no graph node
             return Tensor._make(SigmoidBackward.compute(grad._data, y._data))
         return SigmoidBackward.apply(grad, y)
 
@@ -449,7 +448,7 @@ class Relu(_Unary):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
-        if not STATE.grad_enabled:  # no create_graph: one numpy multiply, no op dispatch
+        if not ctx.create_graph:  # no create_graph: one numpy multiply, no op dispatch
             return Tensor._make(grad._data * (y._data > 0))
         return grad * (y > 0)
 

@@ -385,6 +385,19 @@ def test_grad_off_count_and_threads():
     assert seen == [False] and grad_mode.grad_off == 0
 
 
+def test_backward_formulas_follow_each_pass_create_graph():
+    """Formulas read node.create_graph, set by the engine per pass: a retained graph run with
+    create_graph=True and then without gives a differentiable gradient only the first time."""
+    x = leaf([0.5, -1.0])
+    y = ((x * x).tanh() - x).sigmoid().sum()
+    (g1,) = edutorch.autograd.grad(y, x, create_graph=True)
+    (g2,) = edutorch.autograd.grad(y, x, retain_graph=True)
+    (g3,) = edutorch.autograd.grad(y, x, create_graph=True)
+    assert g1.requires_grad and not g2.requires_grad and g3.requires_grad
+    np.testing.assert_allclose(g1.detach().numpy(), g2.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(g3.detach().numpy(), g2.numpy(), rtol=1e-6)
+
+
 def test_grad_mode_is_restored_after_an_exception():
     with pytest.raises(ValueError):
         with edutorch.no_grad():
