@@ -77,7 +77,12 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
             for edge, inp, g in zip(node.edges, node.inputs, input_grads):
                 if edge is None or g is None:
                     continue
-                g = _fit_to(g, inp)
+                try:  # call _fit_to only when g needs it: most gradients fit already
+                    fits = g._data.shape == inp._data.shape and g._data.dtype is inp._data.dtype
+                except AttributeError:
+                    fits = False  # not a Tensor: _fit_to raises torch's TypeError
+                if not fits:
+                    g = _fit_to(g, inp)
                 target, nr = edge
                 if nr >= 0:
                     _add_to_buffer(buffers, heap, target, nr, g)

@@ -398,6 +398,30 @@ def test_backward_formulas_follow_each_pass_create_graph():
     np.testing.assert_allclose(g3.detach().numpy(), g2.numpy(), rtol=1e-6)
 
 
+def test_backward_returning_a_non_tensor_is_a_type_error():
+    class Bad(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.numpy()  # a numpy array, not a Tensor
+
+    x = leaf([1.0, 2.0])
+    with pytest.raises(TypeError, match="backward must return Tensors or None, got ndarray"):
+        (Bad.apply(x) * x).sum().backward()
+
+
+def test_broadcast_and_dtype_gradients_are_fitted_to_the_input():
+    x = leaf([[1.0], [2.0]])
+    x32 = leaf([1.0, 2.0])
+    (x * edutorch.ones(2, 3)).sum().backward()
+    (x32 * edutorch.ones(2, dtype=edutorch.float64)).sum().backward()  # a float64 gradient
+    assert x.grad.shape == (2, 1) and x.grad.tolist() == [[3.0], [3.0]]
+    assert x32.grad.dtype == edutorch.float32
+
+
 def test_grad_mode_is_restored_after_an_exception():
     with pytest.raises(ValueError):
         with edutorch.no_grad():
