@@ -84,8 +84,12 @@ def _run(roots, root_grads, retain_graph, create_graph, capture):
                 if not fits:
                     g = _fit_to(g, inp)
                 target, nr = edge
-                if nr >= 0:
-                    _add_to_buffer(buffers, heap, target, nr, g)
+                if nr >= 0:  # _add_to_buffer's steps, inline: a call per edge costs
+                    buf = buffers.get(target)
+                    if buf is None:
+                        buf = buffers[target] = [None] * target.n_outputs
+                        heappush(heap, (-target.seq, target))
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
                 else:
                     _deliver_to_leaf(run, target, g, grads)
     return run.captured
