@@ -371,24 +371,33 @@ class Tanh(_Unary):
 
     @staticmethod
     def backward(ctx, grad):
+        return TanhBackward.of(ctx, grad)
+
+
+class _OutputBackward(Op):
+    """A unary op's backward from its saved output y, as one op: out = compute(g, y); a backward
+    pass makes one node here instead of one per Tensor op of the formula."""
+
+    @classmethod
+    def of(cls, ctx, grad):
+        """The input gradient for the node ``ctx``: numpy only, unless create_graph needs a node."""
         (y,) = ctx.saved_tensors
         if not ctx.create_graph:  # no create_graph: the numpy maths only, no graph node
-            return Tensor._make(TanhBackward.compute(grad._data, y._data))
-        return TanhBackward.apply(grad, y)
+            return Tensor._make(cls.compute(grad._data, y._data))
+        return cls.apply(grad, y)
+
+    @classmethod
+    def forward(cls, ctx, g, y):
+        ctx.save_for_backward(g, y)
+        return cls.compute(g._data, y._data)
 
 
-class TanhBackward(Op):
-    """out = g·(1 - y²), tanh's backward as one op (torch's tanh_backward): a backward pass makes
-    one node here instead of three; d/dg = 1 - y², d/dy = -2gy."""
+class TanhBackward(_OutputBackward):
+    """out = g·(1 - y²), tanh's backward (torch's tanh_backward); d/dg = 1 - y², d/dy = -2gy."""
 
     @staticmethod
     def compute(g, y):
         return g - g * y * y  # no Python scalar: numpy converts one on every call
-
-    @staticmethod
-    def forward(ctx, g, y):
-        ctx.save_for_backward(g, y)
-        return TanhBackward.compute(g._data, y._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -408,25 +417,17 @@ class Sigmoid(_Unary):
 
     @staticmethod
     def backward(ctx, grad):
-        (y,) = ctx.saved_tensors
-        if not ctx.create_graph:  # no create_graph: the numpy maths only, no graph node
-            return Tensor._make(SigmoidBackward.compute(grad._data, y._data))
-        return SigmoidBackward.apply(grad, y)
+        return SigmoidBackward.of(ctx, grad)
 
 
-class SigmoidBackward(Op):
-    """out = g·y(1 - y), sigmoid's backward as one op (torch's sigmoid_backward); d/dg = y(1 - y),
+class SigmoidBackward(_OutputBackward):
+    """out = g·y(1 - y), sigmoid's backward (torch's sigmoid_backward); d/dg = y(1 - y),
     d/dy = g(1 - 2y)."""
 
     @staticmethod
     def compute(g, y):
         gy = g * y
         return gy - gy * y
-
-    @staticmethod
-    def forward(ctx, g, y):
-        ctx.save_for_backward(g, y)
-        return SigmoidBackward.compute(g._data, y._data)
 
     @staticmethod
     def backward(ctx, grad):
