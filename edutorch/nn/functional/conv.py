@@ -17,7 +17,6 @@ import warnings
 
 from ..._tensor import Tensor
 from ...autograd.function import Op
-from ...autograd.grad_mode import STATE
 from ...backends import get_backend, memory
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d"]
@@ -51,7 +50,7 @@ class Convolution(Op):
         x, weight = ctx.saved_tensors
         need = need_x, need_w, need_b = ctx.needs_input_grad[:3]
         cols, ctx.cols = ctx.cols, None  # used once: frees it; a retained graph rebuilds it
-        if not STATE.grad_enabled:
+        if not ctx.create_graph:
             # the usual case (no create_graph): one kernel call, which lays dy out as GEMM rows
             # once for all three gradients instead of once per op
             kernels = get_backend()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from ... import ops
 from ..._tensor import Tensor
 from ...autograd.function import Op
-from ...autograd.grad_mode import STATE
 
 __all__ = ["linear"]
 
@@ -31,7 +30,7 @@ class Linear(Op):
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         need = (ctx.needs_input_grad + (False,))[:3]
-        if STATE.grad_enabled:  # create_graph: Tensor ops, so these gradients are differentiable
+        if ctx.create_graph:  # create_graph: Tensor ops, so these gradients are differentiable
             return _grads(grad, x, weight, need)
         # the usual case: the same products straight in numpy, with no graph nodes to build
         grads = _grads(grad._data, x._data, weight._data, need)

@@ -260,7 +260,7 @@ class BinaryCrossEntropyWithLogits(Op):
         gy = None
         if ctx.needs_input_grad[1]:
             # under create_graph log σ(x) is redone in Tensor ops, so gy is differentiable too
-            log_sig = x.sigmoid().log() if STATE.grad_enabled else Tensor._make(ctx.log_sig)
+            log_sig = x.sigmoid().log() if ctx.create_graph else Tensor._make(ctx.log_sig)
             gy = -g * x if p is None else -g * (x + (p - 1) * log_sig)
         return gx, gy, None, None, None
 
@@ -419,7 +419,7 @@ class NllLoss(Op):
         # d(-Σ_c q_c log softmax(x)_c)/dx = (Σ_c q_c) softmax(x) - q, for the target weights q
         (input,) = ctx.saved_tensors
         ax, shape = ctx.ax, input.shape
-        if STATE.grad_enabled:  # create_graph: Tensor ops, so that this gradient is differentiable
+        if ctx.create_graph:  # create_graph: Tensor ops, so that this gradient is differentiable
             g = _grad_per_element(grad, ctx.reduction, ctx.count)
             g = g.unsqueeze(ax) if ctx.reduction == "none" else g
             q = _add_q(np.zeros_like(ctx.logp), ctx, 1.0)
@@ -509,7 +509,7 @@ class SoftCrossEntropy(Op):
         if ctx.reduction == "none":
             g = g.unsqueeze(ax)
         # in Tensor ops, and log-softmax redone under create_graph, so these are differentiable
-        logp = input.log_softmax(ax) if STATE.grad_enabled else Tensor._make(ctx.logp)
+        logp = input.log_softmax(ax) if ctx.create_graph else Tensor._make(ctx.logp)
         y = target * (1 - eps) + eps / n_classes if eps > 0 else target
         w = _class_shaped(weight, input.ndim, ax, n_classes) if weight is not None else 1
         q = y * w

@@ -18,7 +18,6 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.function import Op
-from ...autograd.grad_mode import STATE
 from ...backends import get_backend
 
 __all__ = ["batch_norm", "layer_norm", "group_norm"]
@@ -71,7 +70,7 @@ class Normalize(Op):
         x, weight = ctx.saved_tensors
         view, axes, shape = ctx.view, ctx.axes, x._data.shape
         rstd = Tensor._make(ctx.rstd)
-        if not STATE.grad_enabled:
+        if not ctx.create_graph:
             xhat = Tensor._make(ctx.xhat)
         elif ctx.stats is None:  # create_graph: rebuild x̂ from x, in Tensor ops
             xhat, rstd = _normalized(x.reshape(view), axes, ctx.eps)

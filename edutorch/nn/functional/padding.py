@@ -18,7 +18,6 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...autograd.function import Op
-from ...autograd.grad_mode import STATE
 
 __all__ = ["pad"]
 
@@ -41,7 +40,7 @@ class Pad(Op):
     @staticmethod
     def backward(ctx, grad):
         pairs, mode, shape = ctx.pad
-        if STATE.grad_enabled:  # create_graph: an op, so that this gradient is differentiable
+        if ctx.create_graph:  # create_graph: an op, so that this gradient is differentiable
             return PadFold.apply(grad, pairs, mode, shape)
         return Tensor._make(_fold(grad._data, pairs, mode, shape))  # no graph to build
 
