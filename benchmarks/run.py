@@ -121,8 +121,8 @@ def timed_workloads(rounds, repeat, torch_threads=2, only=WORKLOADS):
 
 
 # ------------------------------------------------------------------------------ peak memory
-def _memory_child(impl):
-    """Run 5 LeNet steps with one implementation only; print the peak RSS in MiB."""
+def _lenet_step(impl):
+    """One LeNet-5 training step (batch 64) for ``impl``: HAND, "torch" or "edutorch[backend]"."""
     import numpy as np
 
     rng = np.random.default_rng(0)
@@ -133,19 +133,21 @@ def _memory_child(impl):
         from reference_numpy import LeNet5
 
         ref = LeNet5(weights, train_step.LR)
-
-        def step():
-            return ref.step(x, y)
+        return lambda: ref.step(x, y)
+    if impl == "torch":
+        lib = try_torch()
     else:
-        if impl == "torch":
-            lib = try_torch()
-        else:
-            import edutorch as lib
+        import edutorch as lib
 
-            backends.set_backend(impl.split("[")[1].rstrip("]"))
-        model = train_step.build_lenet(lib)
-        train_step._load(lib, model, weights)
-        step = train_step._library_step(lib, model, x, y)
+        backends.set_backend(impl.split("[")[1].rstrip("]"))
+    model = train_step.build_lenet(lib)
+    train_step._load(lib, model, weights)
+    return train_step._library_step(lib, model, x, y)
+
+
+def _memory_child(impl):
+    """Run 5 LeNet steps with one implementation only; print the peak RSS in MiB."""
+    step = _lenet_step(impl)
     for _ in range(5):
         step()
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -172,16 +174,7 @@ def peak_memory():
 # ------------------------------------------------------------------------------ JIT compile time
 def _compile_child(backend):
     """First LeNet step minus a steady one, in ms: what the first call pays to compile/load."""
-    import numpy as np
-
-    import edutorch as lib
-
-    backends.set_backend(backend)
-    rng = np.random.default_rng(0)
-    model = train_step.build_lenet(lib)
-    train_step._load(lib, model, train_step._lenet_weights(rng))
-    x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
-    step = train_step._library_step(lib, model, x, rng.integers(0, 10, 64).astype(np.int64))
+    step = _lenet_step(f"edutorch[{backend}]")
     times = []
     for _ in range(4):
         start = time.perf_counter()
